@@ -1,0 +1,167 @@
+// Sites and their Stats API keys in Postgres, with the in-memory lookups ingest and the Stats API
+// make on every request.
+import { createHash, randomBytes } from 'node:crypto'
+import type { Postgres } from '../db/index.ts'
+import { conflict, notFound } from '../errors.ts'
+import { parseAlias, parseSiteDomain, parseTimeZone } from './domain.ts'
+
+export interface Site {
+  readonly id: number
+  readonly domain: string
+  readonly aliases: readonly string[]
+  readonly timezone: string
+  readonly retentionDays: number
+  readonly createdAt: string
+}
+
+export interface NewSite {
+  domain: string
+  aliases?: readonly string[]
+  timezone?: string
+  retentionDays?: number
+}
+
+export interface SiteChanges {
+  aliases?: readonly string[]
+  timezone?: string
+  retentionDays?: number
+}
+
+interface SiteRow {
+  id: number
+  domain: string
+  aliases: string[]
+  timezone: string
+  retention_days: number
+  created_at: Date
+}
+
+const toSite = (row: SiteRow): Site =>
+  Object.freeze({
+    id: row.id,
+    domain: row.domain,
+    aliases: Object.freeze([...row.aliases]),
+    timezone: row.timezone,
+    retentionDays: row.retention_days,
+    createdAt: row.created_at.toISOString(),
+  })
+
+export const DEFAULT_RETENTION_DAYS = 730
+const SITE_COLUMNS = 'id, domain, aliases, timezone, retention_days, created_at'
+/** How long a cached answer (a site, or "no such site") is trusted; other nodes' changes show up within it. */
+const CACHE_TTL_MS = 30_000
+const KEY_CACHE_TTL_MS = 60_000
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
+
+type RetentionListener = (site: Site, previousDays: number) => Promise<void>
+
+export class SitesService {
+  readonly #pg: Postgres
+  readonly #byDomain = new Map<string, { site: Site | null; expires: number }>()
+  readonly #byKey = new Map<string, { siteId: number; expires: number }>()
+  readonly #retentionListeners: RetentionListener[] = []
+
+  constructor(pg: Postgres) {
+    this.#pg = pg
+  }
+
+  async add(input: NewSite): Promise<Site> {
+    const domain = parseSiteDomain(input.domain)
+    const aliases = [...new Set((input.aliases ?? []).map((alias) => parseAlias(alias)))]
+    const timezone = parseTimeZone(input.timezone ?? 'UTC')
+    const rows = await this.#pg.query<SiteRow>(
+      `INSERT INTO sites (domain, aliases, timezone, retention_days) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (domain) DO NOTHING RETURNING ${SITE_COLUMNS}`,
+      [domain, aliases, timezone, input.retentionDays ?? DEFAULT_RETENTION_DAYS],
+    )
+    if (!rows[0]) throw conflict(`a site with the domain ${domain} already exists`, 'domain')
+    const site = toSite(rows[0])
+    this.#byDomain.set(domain, { site, expires: Date.now() + CACHE_TTL_MS })
+    return site
+  }
+
+  async list(): Promise<Site[]> {
+    const rows = await this.#pg.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites ORDER BY domain`)
+    return rows.map(toSite)
+  }
+
+  async get(domain: string): Promise<Site> {
+    const site = await this.find(domain)
+    if (!site) throw notFound(`no site with the domain ${domain}`)
+    return site
+  }
+
+  /** The site for a domain as the tracker sends it, from memory when recently seen. */
+  find(domain: string): Site | null | Promise<Site | null> {
+    const cached = this.#byDomain.get(domain)
+    if (cached && cached.expires > Date.now()) return cached.site
+    return this.#load(domain)
+  }
+
+  async #load(domain: string): Promise<Site | null> {
+    const rows = await this.#pg.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE domain = $1`, [domain.toLowerCase()])
+    const site = rows[0] ? toSite(rows[0]) : null
+    // Unknown domains are remembered too, so junk traffic does not reach Postgres on every event;
+    // the cache is bounded by evicting the oldest entries.
+    if (this.#byDomain.size >= 10_000) this.#byDomain.delete(this.#byDomain.keys().next().value!)
+    this.#byDomain.set(domain, { site, expires: Date.now() + CACHE_TTL_MS })
+    return site
+  }
+
+  async update(domain: string, changes: SiteChanges): Promise<Site> {
+    const previous = await this.get(domain)
+    const aliases = changes.aliases ? [...new Set(changes.aliases.map((alias) => parseAlias(alias)))] : previous.aliases
+    const timezone = changes.timezone ? parseTimeZone(changes.timezone) : previous.timezone
+    const retentionDays = changes.retentionDays ?? previous.retentionDays
+    const rows = await this.#pg.query<SiteRow>(
+      `UPDATE sites SET aliases = $2, timezone = $3, retention_days = $4 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
+      [previous.id, aliases, timezone, retentionDays],
+    )
+    const site = toSite(rows[0]!)
+    this.#byDomain.set(site.domain, { site, expires: Date.now() + CACHE_TTL_MS })
+    if (site.retentionDays !== previous.retentionDays) {
+      for (const listener of this.#retentionListeners) await listener(site, previous.retentionDays)
+    }
+    return site
+  }
+
+  /** Called after a site's retention changed, to apply it to rows already stored. */
+  onRetentionChange(listener: RetentionListener): void {
+    this.#retentionListeners.push(listener)
+  }
+
+  /** Creates a Stats API key for one site. The key is returned once; only its hash is kept. */
+  async createKey(domain: string): Promise<{ key: string; prefix: string; site: Site }> {
+    const site = await this.get(domain)
+    const key = `cnd_${randomBytes(30).toString('base64url')}`
+    const prefix = key.slice(0, 10)
+    await this.#pg.query('INSERT INTO api_keys (site_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [
+      site.id,
+      hashKey(key),
+      prefix,
+    ])
+    return { key, prefix, site }
+  }
+
+  /** The id of the site a Stats API key may read, or null for an unknown or revoked key. */
+  async siteForKey(key: string): Promise<number | null> {
+    const hash = hashKey(key)
+    const cached = this.#byKey.get(hash)
+    if (cached && cached.expires > Date.now()) return cached.siteId
+    const rows = await this.#pg.query<{ site_id: number }>(
+      'UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL RETURNING site_id',
+      [hash],
+    )
+    if (!rows[0]) return null
+    if (this.#byKey.size >= 10_000) this.#byKey.delete(this.#byKey.keys().next().value!)
+    this.#byKey.set(hash, { siteId: rows[0].site_id, expires: Date.now() + KEY_CACHE_TTL_MS })
+    return rows[0].site_id
+  }
+
+  async getById(id: number): Promise<Site> {
+    const rows = await this.#pg.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE id = $1`, [id])
+    if (!rows[0]) throw notFound('the site no longer exists')
+    return toSite(rows[0])
+  }
+}
