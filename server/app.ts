@@ -1,0 +1,86 @@
+// buildApp(config): the Fastify application with every context registered as a plugin.
+import { readFileSync } from 'node:fs'
+import type { Writable } from 'node:stream'
+import rateLimit from '@fastify/rate-limit'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { assetsPlugin } from './assets/index.ts'
+import { authPlugin } from './auth/index.ts'
+import type { Config } from './config.ts'
+import { databasesPlugin } from './db/index.ts'
+import type { ClickHouseOptions } from './db/clickhouse.ts'
+import { registerErrorHandling } from './errors.ts'
+import { ingestPlugin, type IngestPluginOptions } from './ingest/index.ts'
+import { observabilityPlugin } from './observability/index.ts'
+import { privacyPlugin } from './privacy/index.ts'
+import { sitesPlugin } from './sites/index.ts'
+import { statsPlugin } from './stats/index.ts'
+
+export interface AppOptions {
+  /** Wraps the ClickHouse connections (tests inject faults here). */
+  clickhouse?: ClickHouseOptions
+  writer?: IngestPluginOptions['writer']
+  /** Where log lines go (stdout by default). */
+  logStream?: Writable
+}
+
+/**
+ * Log lines never hold a client address: the request serializer keeps method, path and id only
+ * (no remoteAddress, no headers, no query string).
+ */
+const serializers = {
+  req: (request: { method: string; url: string; id: string }) => ({
+    id: request.id,
+    method: request.method,
+    path: request.url.split('?')[0],
+  }),
+  res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+}
+
+/** Per-request lines at debug level: at ingest rates an info line per event would be most of the work. */
+class RequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request')
+  }
+  override requestCompleted(error: Error | null | undefined, _request: FastifyRequest, reply: FastifyReply): void {
+    reply.log.debug({ res: reply, ms: Math.round(reply.elapsedTime), ...(error ? { err: error } : {}) }, 'request completed')
+  }
+}
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const logger: FastifyServerOptions['logger'] =
+    config.logLevel === 'silent'
+      ? false
+      : { level: config.logLevel, serializers, ...(options.logStream ? { stream: options.logStream } : {}) }
+  const hops = config.trustProxy
+  const options_: FastifyServerOptions = {
+    logger,
+    // A hop count trusts that many proxies in front of us (Fastify passes the hop index).
+    trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
+    logController: new RequestLog(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+  }
+  // With TLS the server is https; the instance API we use is the same, hence the one type.
+  const app = (
+    config.tls
+      ? Fastify({ ...(options_ as object), https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } })
+      : Fastify(options_)
+  ) as unknown as FastifyInstance
+
+  registerErrorHandling(app)
+
+  // External plugins, then the databases, then the contexts (each registers its own routes).
+  await app.register(rateLimit, {
+    global: false,
+    cache: 100_000,
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+  })
+  await app.register(observabilityPlugin, { config })
+  await app.register(databasesPlugin, { config, ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}) })
+  await app.register(authPlugin, { config })
+  await app.register(sitesPlugin)
+  await app.register(ingestPlugin, { config, ...(options.writer ? { writer: options.writer } : {}) })
+  await app.register(statsPlugin)
+  await app.register(privacyPlugin)
+  await app.register(assetsPlugin)
+  return app
+}

@@ -1,0 +1,92 @@
+// The ingest context: event intake, enrichment, visitor hashing, sessions, and the durable spool
+// with its writer to ClickHouse.
+import { join } from 'node:path'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+import { distDir } from '../paths.ts'
+import { defaultGeoPaths, openGeo } from './geo/index.ts'
+import { eventRoutes } from './routes.ts'
+import { SaltStore } from './salts.ts'
+import { Ingest } from './service.ts'
+import { SessionTracker } from './sessions.ts'
+import { Spool } from './spool.ts'
+import { Identity } from './steps/identity.ts'
+import { SpoolWriter, type WriterOptions } from './writer.ts'
+
+export { DROP_REASONS, type DropReason } from './pipeline.ts'
+export { buildAsnDatabase } from './geo/asn-build.ts'
+export { defaultGeoPaths } from './geo/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingest: {
+      spool: Spool
+      writer: SpoolWriter
+      sessions: SessionTracker
+      salts: SaltStore
+    }
+  }
+}
+
+export interface IngestPluginOptions {
+  config: Config
+  /** Batch size and interval of the spool writer (tests use small ones). */
+  writer?: Pick<WriterOptions, 'batchBytes' | 'intervalMs' | 'maxBackoffMs'>
+}
+
+export const ingestPlugin = fp<IngestPluginOptions>(
+  async (app, { config, writer: writerOptions }) => {
+    const defaults = defaultGeoPaths(distDir)
+    const geo = await openGeo({
+      cityPaths: config.geoip.cityPaths ? [...config.geoip.cityPaths] : defaults.cityPaths,
+      asnPath: config.geoip.asnPath ?? defaults.asnPath,
+    })
+    const salts = new SaltStore(app.postgres)
+    await salts.start()
+    const identity = new Identity(salts)
+    const sessions = new SessionTracker(identity)
+    sessions.startSweeping()
+
+    const { metrics } = app
+    const spool = await Spool.open({
+      dir: join(config.dataDir, 'spool'),
+      maxBytes: config.spoolMaxBytes,
+      onSync: (seconds) => metrics.spoolSyncSeconds.observe(seconds),
+    })
+    const writer = new SpoolWriter({
+      spool,
+      clickhouse: app.clickhouse.writer,
+      distributed: app.clickhouse.cluster !== null,
+      ...writerOptions,
+      onFlush: (seconds, rows) => {
+        metrics.writerFlushSeconds.observe(seconds)
+        metrics.writerRows.inc({ table: 'events' }, rows.events)
+        metrics.writerRows.inc({ table: 'sessions' }, rows.sessions)
+      },
+      onError: (error) => {
+        metrics.clickhouseErrors.inc({ operation: 'insert' })
+        app.log.warn({ err: error }, 'writing the spool to ClickHouse failed; retrying')
+      },
+    })
+    metrics.measureSpool(() => spool.backlogBytes)
+    // Replays whatever the previous process acknowledged but did not write.
+    writer.start()
+
+    app.decorate('ingest', { spool, writer, sessions, salts })
+    await app.register(
+      eventRoutes(new Ingest({ sites: app.sites, geo, identity, sessions, spool, metrics }), config.rateLimitPerMinute),
+    )
+
+    app.addHook('onClose', async () => {
+      // In-flight requests are done by now: flush their appends, then write the spool out.
+      await spool.seal()
+      const drained = await writer.stop()
+      await spool.close()
+      if (!drained) app.log.warn({ backlogBytes: spool.backlogBytes }, 'spool not fully written; it is replayed on next start')
+      sessions.stop()
+      salts.stop()
+      geo.close()
+    })
+  },
+  { name: 'ingest', dependencies: ['databases', 'sites', 'observability'] },
+)

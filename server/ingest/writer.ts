@@ -1,0 +1,163 @@
+// Drains the spool into ClickHouse in batches. A batch's boundaries are recorded before it is
+// sent and its insert carries a deduplication token derived from them, so a batch replayed after
+// a crash or a failed attempt is stored once. While ClickHouse is down the writer retries with
+// backoff and the spool grows; the ingest route refuses with 503 once it reaches SPOOL_MAX_BYTES.
+import { Readable } from 'node:stream'
+import type { ClickHouseClient } from '../db/index.ts'
+import type { Batch, Spool } from './spool.ts'
+
+export interface WriterOptions {
+  spool: Spool
+  clickhouse: ClickHouseClient
+  /** Cluster installs insert through Distributed tables, which must forward the token synchronously. */
+  distributed: boolean
+  /** Largest batch read from the spool. */
+  batchBytes?: number
+  /** How long a small backlog waits to grow into a bigger batch. */
+  intervalMs?: number
+  maxBackoffMs?: number
+  onFlush?: (seconds: number, rows: { events: number; sessions: number }) => void
+  onError?: (error: unknown) => void
+}
+
+const NEWLINE = 0x0a
+
+/** Splits a batch into its events and sessions rows by each line's tag. */
+export function splitBatch(data: Buffer): { events: Buffer; sessions: Buffer; counts: { events: number; sessions: number } } {
+  const events: Buffer[] = []
+  const sessions: Buffer[] = []
+  let cursor = 0
+  while (cursor < data.length) {
+    const end = data.indexOf(NEWLINE, cursor) + 1
+    const line = data.subarray(cursor + 1, end)
+    if (data[cursor] === 0x45 /* E */) events.push(line)
+    else sessions.push(line)
+    cursor = end
+  }
+  return {
+    events: Buffer.concat(events),
+    sessions: Buffer.concat(sessions),
+    counts: { events: events.length, sessions: sessions.length },
+  }
+}
+
+export const batchToken = (batch: Batch) => `candor-spool-${batch.start}-${batch.end}`
+
+export class SpoolWriter {
+  readonly #options: Required<Omit<WriterOptions, 'onFlush' | 'onError'>> & Pick<WriterOptions, 'onFlush' | 'onError'>
+  #running: Promise<void> | null = null
+  #stopping = false
+  #wake: (() => void) | null = null
+  #lastFlush = 0
+  #unsubscribe: () => void = () => {}
+
+  constructor(options: WriterOptions) {
+    this.#options = { batchBytes: 8 * 1024 * 1024, intervalMs: 1000, maxBackoffMs: 30_000, ...options }
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#options.spool.onDurable(() => {
+      if (this.#options.spool.backlogBytes >= this.#options.batchBytes) this.#wake?.()
+    })
+    this.#running = this.#loop()
+  }
+
+  /** Stops after writing what is in the spool, or after `timeoutMs`; the rest stays on disk for the next start. */
+  async stop(timeoutMs = 30_000): Promise<boolean> {
+    this.#stopping = true
+    this.#wake?.()
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref())
+    const outcome = await Promise.race([this.#running, timer])
+    this.#unsubscribe()
+    return outcome !== 'timeout'
+  }
+
+  /** Resolves once everything acknowledged so far is in ClickHouse (for tests and shutdown). */
+  async flushed(timeoutMs = 30_000): Promise<void> {
+    const target = this.#options.spool.durableEnd
+    const deadline = Date.now() + timeoutMs
+    while (this.#options.spool.committed < target) {
+      if (Date.now() > deadline) throw new Error('the spool did not drain in time')
+      this.#wake?.()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#wake = done
+    }).then(() => {
+      this.#wake = null
+    })
+  }
+
+  async #loop(): Promise<void> {
+    const { spool, batchBytes, intervalMs, maxBackoffMs } = this.#options
+    let backoff = 100
+    for (;;) {
+      const pending = spool.pending
+      const backlog = spool.backlogBytes
+      if (!pending && backlog === 0) {
+        if (this.#stopping) return
+        await this.#sleep(intervalMs)
+        continue
+      }
+      // Let a small backlog gather into a larger insert, unless shutting down.
+      const wait = this.#lastFlush + intervalMs - Date.now()
+      if (!pending && !this.#stopping && backlog < batchBytes && wait > 0) {
+        await this.#sleep(wait)
+        continue
+      }
+      try {
+        await this.#writeNext()
+        backoff = 100
+      } catch (error) {
+        this.#options.onError?.(error)
+        if (this.#stopping) return
+        await this.#sleep(backoff)
+        backoff = Math.min(backoff * 2, maxBackoffMs)
+      }
+    }
+  }
+
+  async #writeNext(): Promise<void> {
+    const { spool, batchBytes } = this.#options
+    const pending = spool.pending
+    // A batch recorded before a crash or a failure is rebuilt with exactly its old boundaries.
+    const read = await spool.read(pending ? pending.start : spool.committed, pending ? pending.end - pending.start : batchBytes)
+    if (!read) return
+    if (pending && read.batch.end !== pending.end) throw new Error(`spool batch ${pending.start}-${pending.end} could not be read back whole`)
+    if (!pending) await spool.beginBatch(read.batch)
+    const started = process.hrtime.bigint()
+    const { events, sessions, counts } = splitBatch(read.data)
+    const token = batchToken(read.batch)
+    await this.#insert('events', events, token)
+    await this.#insert('sessions', sessions, token)
+    await spool.commit(read.batch.end)
+    this.#lastFlush = Date.now()
+    this.#options.onFlush?.(Number(process.hrtime.bigint() - started) / 1e9, counts)
+  }
+
+  async #insert(table: 'events' | 'sessions', rows: Buffer, token: string): Promise<void> {
+    if (rows.length === 0) return
+    const result = await this.#options.clickhouse.exec({
+      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      values: Readable.from([rows]),
+      clickhouse_settings: {
+        insert_deduplicate: 1,
+        insert_deduplication_token: token,
+        async_insert: 0,
+        ...(this.#options.distributed ? { distributed_foreground_insert: 1 } : {}),
+      },
+    })
+    // Read the (empty) answer so an HTTP connection goes back to the pool.
+    for await (const _ of result.stream) {
+      // nothing to read
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// Observability: Prometheus metrics, the health check, and the OpenAPI document generated from
+// the route schemas of every context.
+import swagger from '@fastify/swagger'
+import fp from 'fastify-plugin'
+import { Type } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../config.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+
+export type { Metrics } from './metrics.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics
+  }
+}
+
+const Check = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) })
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  clickhouse: Check,
+  postgres: Check,
+  spool: Type.Object({ backlogBytes: Type.Integer(), committedOffset: Type.Integer(), durableOffset: Type.Integer() }),
+})
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/api/health',
+    {
+      schema: {
+        summary: 'Whether both databases answer, and how much is waiting in the spool',
+        tags: ['operations'],
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_request, reply) => {
+      const check = async (probe: () => Promise<unknown>) => {
+        try {
+          await probe()
+          return { ok: true }
+        } catch (error) {
+          return { ok: false, error: error instanceof Error ? error.message.slice(0, 200) : 'unreachable' }
+        }
+      }
+      const [clickhouse, postgres] = await Promise.all([
+        check(async () => {
+          const ping = await app.clickhouse.client.ping()
+          if (!ping.success) throw ping.error
+        }),
+        check(() => app.postgres.query('SELECT 1')),
+      ])
+      const { spool } = app.ingest
+      const ok = clickhouse.ok && postgres.ok
+      return reply.status(ok ? 200 : 503).send({
+        status: ok ? 'ok' : 'degraded',
+        clickhouse,
+        postgres,
+        spool: { backlogBytes: spool.backlogBytes, committedOffset: spool.committed, durableOffset: spool.durableEnd },
+      })
+    },
+  )
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } }, async (_request, reply) => {
+    reply.type(app.metrics.registry.contentType)
+    return app.metrics.registry.metrics()
+  })
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}
+
+export const observabilityPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    app.decorate('metrics', createMetrics())
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'Candor',
+          version: '0.1.0',
+          description: 'Privacy-friendly web analytics and consent: event intake, Stats API, operations.',
+        },
+        servers: [{ url: config.publicUrl }],
+        components: {
+          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Stats API key or operator token' } },
+        },
+      },
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    })
+    await app.register(routes)
+  },
+  { name: 'observability' },
+)

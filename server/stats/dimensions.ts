@@ -1,0 +1,70 @@
+// The dimensions the Stats API groups and filters by, each mapped to the SQL that reads it from
+// the events table, the sessions table, or both. Nothing else ever reaches the SQL text.
+
+/**
+ * event: only events rows know it (a page, an event name). session: only sessions rows (entry
+ * and exit page). visit: both carry it (source, location, device…). time: a bucket of the row's time.
+ */
+export type Scope = 'event' | 'session' | 'visit' | 'time'
+
+export interface DimensionDef {
+  readonly scope: Scope
+  /** SQL over the events table, or null when events do not carry it. */
+  readonly events: string | null
+  /** SQL over the sessions table, or null. */
+  readonly sessions: string | null
+}
+
+const visit = (column: string): DimensionDef => ({ scope: 'visit', events: column, sessions: column })
+
+/** Plausible shows a visit without referrer or tagged source as "Direct / None". */
+const SOURCE = "if(referrer_source = '', 'Direct / None', referrer_source)"
+/** The full referring URL where it was kept (consented tier), else the referring domain. */
+const REFERRER = "if(referrer = '', referrer_domain, referrer)"
+
+const TIME_BUCKETS = {
+  'time:hour': (column: string) => `formatDateTime(toStartOfHour(${column}, {tz:String}), '%Y-%m-%d %H:00:00', {tz:String})`,
+  'time:day': (column: string) => `toString(toDate(${column}, {tz:String}))`,
+  'time:week': (column: string) => `toString(toMonday(${column}, {tz:String}))`,
+  'time:month': (column: string) => `toString(toStartOfMonth(${column}, {tz:String}))`,
+} as const
+
+export type TimeDimension = keyof typeof TIME_BUCKETS
+export const isTimeDimension = (name: string): name is TimeDimension => name in TIME_BUCKETS
+
+export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
+  'event:page': { scope: 'event', events: 'pathname', sessions: null },
+  'event:name': { scope: 'event', events: 'name', sessions: null },
+  'event:hostname': { scope: 'event', events: 'hostname', sessions: null },
+  'visit:entry_page': { scope: 'session', events: null, sessions: 'entry_page' },
+  'visit:exit_page': { scope: 'session', events: null, sessions: 'exit_page' },
+  'visit:source': visit(SOURCE),
+  'visit:referrer': visit(REFERRER),
+  'visit:utm_source': visit('utm_source'),
+  'visit:utm_medium': visit('utm_medium'),
+  'visit:utm_campaign': visit('utm_campaign'),
+  'visit:utm_content': visit('utm_content'),
+  'visit:utm_term': visit('utm_term'),
+  'visit:country': visit('country_code'),
+  'visit:region': visit('region'),
+  'visit:city': visit('city'),
+  'visit:browser': visit('browser'),
+  'visit:browser_version': visit('browser_version'),
+  'visit:os': visit('os'),
+  'visit:os_version': visit('os_version'),
+  'visit:device': visit('device'),
+  ...Object.fromEntries(
+    Object.entries(TIME_BUCKETS).map(([name, bucket]) => [
+      name,
+      { scope: 'time', events: bucket('timestamp'), sessions: bucket('start') } satisfies DimensionDef,
+    ]),
+  ),
+}
+
+/** event:props:<name> reads one custom property; the name is bound as a parameter, never spliced. */
+export const PROPS_PREFIX = 'event:props:'
+export const propDimension = (parameter: string): DimensionDef => ({
+  scope: 'event',
+  events: `props[${parameter}]`,
+  sessions: null,
+})

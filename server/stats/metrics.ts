@@ -1,0 +1,41 @@
+// The metrics the Stats API computes. Each has its SQL over events rows, over sessions rows
+// (sign-weighted, so cancelled visit states drop out), or over visits joined from both.
+
+export const METRICS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'events',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+] as const
+export type Metric = (typeof METRICS)[number]
+export const isMetric = (name: string): name is Metric => (METRICS as readonly string[]).includes(name)
+
+/** Metrics that describe a visit as a whole. */
+export const SESSION_METRICS: ReadonlySet<Metric> = new Set(['visits', 'views_per_visit', 'bounce_rate', 'visit_duration'])
+
+export const ON_EVENTS: Partial<Record<Metric, string>> = {
+  visitors: 'uniq(visitor_id)',
+  pageviews: "countIf(name = 'pageview')",
+  events: 'count()',
+  // With an event dimension, the visits that had such an event.
+  visits: 'uniq(session_id)',
+}
+
+export const ON_SESSIONS: Record<Metric, string> = {
+  visitors: 'uniq(visitor_id)',
+  visits: 'sum(sign)',
+  pageviews: 'sum(sign * pageviews)',
+  events: 'sum(sign * events)',
+  views_per_visit: 'if(sum(sign) > 0, round(sum(sign * pageviews) / sum(sign), 2), 0)',
+  bounce_rate: 'if(sum(sign) > 0, round(100 * sum(sign * is_bounce) / sum(sign)), 0)',
+  visit_duration: 'if(sum(sign) > 0, round(sum(sign * duration) / sum(sign)), 0)',
+}
+
+/** Over one row per (dimension values, visit), joined with each visit's latest state. */
+export const ON_JOINED_VISITS: Partial<Record<Metric, string>> = {
+  bounce_rate: 'if(count() > 0, round(100 * avg(is_bounce)), 0)',
+  visit_duration: 'if(count() > 0, round(avg(duration)), 0)',
+}

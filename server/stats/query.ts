@@ -1,0 +1,55 @@
+// The stats pipeline: parse → validate → build SQL → run → shape (Plausible's v2 response).
+import type { ClickHouseClient } from '../db/index.ts'
+import { forbidden } from '../errors.ts'
+import type { Site } from '../sites/index.ts'
+import { timeLabels } from './date-range.ts'
+import { isTimeDimension } from './dimensions.ts'
+import { parseQuery } from './parse.ts'
+import type { QueryRequest } from './schema.ts'
+import { buildQuery } from './sql.ts'
+
+export interface QueryResult {
+  results: Array<{ metrics: number[]; dimensions: string[] }>
+  meta: { total_rows?: number; time_labels?: string[] }
+  query: {
+    site_id: string
+    metrics: string[]
+    date_range: string[]
+    dimensions: string[]
+    filters: unknown[]
+    order_by: unknown[]
+    pagination: { limit: number; offset: number }
+    timezone: string
+  }
+}
+
+export async function runQuery(clickhouse: ClickHouseClient, site: Site, request: QueryRequest, now = Date.now()): Promise<QueryResult> {
+  if (request.site_id.toLowerCase() !== site.domain) throw forbidden(`this key does not reach the site ${request.site_id}`)
+  const query = parseQuery(request, site, now)
+  const { sql, params } = buildQuery(query)
+  const result = await clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' })
+  const rows = await result.json<Record<string, string | number>>()
+
+  const results = rows.map((row) => ({
+    metrics: query.metrics.map((metric) => Number(row[`m_${metric}`] ?? 0)),
+    dimensions: query.dimensions.map((_, index) => String(row[`d${index}`] ?? '')),
+  }))
+  const meta: QueryResult['meta'] = {}
+  if (query.include.totalRows) meta.total_rows = Number(rows[0]?.total_rows ?? 0)
+  const time = query.dimensions.find((d) => isTimeDimension(d.name))
+  if (query.include.timeLabels && time) meta.time_labels = timeLabels(time.name, query.range)
+  return {
+    results,
+    meta,
+    query: {
+      site_id: site.domain,
+      metrics: [...query.metrics],
+      date_range: [query.range.from, query.range.to],
+      dimensions: query.dimensions.map((d) => d.name),
+      filters: request.filters ?? [],
+      order_by: query.orderBy.map(([key, direction]) => [key, direction]),
+      pagination: { limit: query.limit, offset: query.offset },
+      timezone: query.range.zone,
+    },
+  }
+}

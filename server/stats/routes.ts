@@ -1,0 +1,35 @@
+// POST /api/v2/query: the Stats API, for a Stats API key's site.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { QueryRequest, QueryResponse } from './schema.ts'
+import { runQuery } from './query.ts'
+
+export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addSchema(QueryRequest)
+  app.addSchema(QueryResponse)
+  app.post(
+    '/api/v2/query',
+    {
+      onRequest: app.requireStatsKey,
+      schema: {
+        summary: 'Query aggregate stats (a subset of Plausible Stats API v2)',
+        description:
+          'Metrics: visitors, visits, pageviews, events, views_per_visit, bounce_rate, visit_duration. ' +
+          'Dimensions: event:page, event:name, event:hostname, event:props:<name>, visit:entry_page, visit:exit_page, visit:source, ' +
+          'visit:referrer, visit:utm_source|medium|campaign|content|term, visit:country, visit:region, visit:city, ' +
+          'visit:browser, visit:browser_version, visit:os, visit:os_version, visit:device, time:hour, time:day, time:week, time:month. ' +
+          'visitors counts distinct daily visitor hashes with ClickHouse uniq (exact below tens of thousands, within about 1% above).',
+        tags: ['stats'],
+        security: [{ bearer: [] }],
+        body: Type.Ref('StatsQuery'),
+        response: {
+          200: Type.Ref('StatsQueryResult'),
+          400: Type.Ref('ErrorBody'),
+          401: Type.Ref('ErrorBody'),
+          403: Type.Ref('ErrorBody'),
+        },
+      },
+    },
+    async (request) => runQuery(app.clickhouse.client, await app.sites.getById(request.statsSiteId), request.body as QueryRequest),
+  )
+}
