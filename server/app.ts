@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import rateLimit from '@fastify/rate-limit'
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { assetsPlugin } from './assets/index.ts'
 import { authPlugin } from './auth/index.ts'
@@ -57,7 +58,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // A hop count trusts that many proxies in front of us (Fastify passes the hop index).
     trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
     logController: new RequestLog(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
   }
   // With TLS the server is https; the instance API we use is the same, hence the one type.
   const app = (
@@ -66,6 +66,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       : Fastify(options_)
   ) as unknown as FastifyInstance
 
+  // TypeBox checks bodies exactly as sent (no type coercion: {"n": 42} is a 400, not "42")
+  // and converts only query strings, params and headers.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
   registerErrorHandling(app)
 
   // External plugins, then the databases, then the contexts (each registers its own routes).

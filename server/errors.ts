@@ -55,7 +55,9 @@ function describe(error: FastifyError | HttpError): ErrorReply {
       (params.missingProperty as string | undefined) ?? (params.additionalProperty as string | undefined)
     const path = [first?.instancePath?.replace(/^\//, '').replace(/\//g, '.'), property].filter(Boolean).join('.')
     let message = error.message
-    if (first?.keyword === 'additionalProperties') message = `${where} has an unknown field "${path}"`
+    // TypeBox reports an unknown property as its path failing the `false` schema.
+    const unknownField = first?.keyword === 'additionalProperties' || first?.message === 'schema is false'
+    if (unknownField) message = `${where} has an unknown field "${path}"`
     else if (first?.keyword === 'required') message = `${where} is missing the required field "${path}"`
     else if (first) message = `${where}${path ? ` field "${path}"` : ''} ${first.message ?? 'is invalid'}`
     return { status: 400, body: { error: 'invalid_request', message, ...(path ? { field: path } : {}) } }

@@ -21,7 +21,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'visitors counts distinct daily visitor hashes with ClickHouse uniq (exact below tens of thousands, within about 1% above).',
         tags: ['stats'],
         security: [{ bearer: [] }],
-        body: Type.Ref('StatsQuery'),
+        body: QueryRequest,
         response: {
           200: Type.Ref('StatsQueryResult'),
           400: Type.Ref('ErrorBody'),
@@ -30,6 +30,6 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => runQuery(app.clickhouse.client, await app.sites.getById(request.statsSiteId), request.body as QueryRequest),
+    async (request) => runQuery(app.clickhouse.client, await app.sites.getById(request.statsSiteId), request.body),
   )
 }
