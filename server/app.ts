@@ -58,6 +58,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // A hop count trusts that many proxies in front of us (Fastify passes the hop index).
     trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
     logController: new RequestLog(),
+    // Opening the embedded databases and migrating can take a while on a busy machine.
+    pluginTimeout: 120_000,
   }
   // With TLS the server is https; the instance API we use is the same, hence the one type.
   const app = (

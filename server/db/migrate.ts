@@ -40,17 +40,24 @@ export function splitStatements(sql: string): string[] {
     .filter((statement) => statement.replace(/--.*$/gm, '').trim().length > 0)
 }
 
+/** Advisory lock key held while migrating, so several nodes can start at once. */
+const MIGRATION_LOCK = 727001
+
 export async function migratePostgres(pg: Postgres, dir = join(schemaRoot, 'postgres')): Promise<string[]> {
-  await pg.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY,
-    name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`)
+  // Nodes starting together would race on CREATE TABLE IF NOT EXISTS; the lock serialises them.
+  await pg.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`)
+  })
   const applied: string[] = []
   for (const migration of readMigrations(dir)) {
     const ran = await pg.transaction(async (tx) => {
       // Serialises nodes that start together; the lock ends with the transaction.
-      await tx.query('SELECT pg_advisory_xact_lock(727001)')
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version])
       if (done.length > 0) return false
       for (const statement of migration.statements) await tx.query(statement)

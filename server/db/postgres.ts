@@ -11,8 +11,6 @@ export interface Queryable {
 export interface Postgres extends Queryable {
   /** Runs `work` in one transaction; a thrown error rolls it back. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>
-  /** Several statements without parameters (migrations only). */
-  exec(sql: string): Promise<void>
   readonly embedded: boolean
   close(): Promise<void>
 }
@@ -36,9 +34,6 @@ export async function openPGlite(dataDir: string): Promise<Postgres> {
     embedded: true,
     query: (sql, params) => run(db, sql, params),
     transaction: (work) => db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) })),
-    exec: async (sql) => {
-      await db.exec(sql)
-    },
     close: () => db.close(),
   }
 }
@@ -69,9 +64,6 @@ export async function openPool(connectionString: string): Promise<Postgres> {
       } finally {
         client.release()
       }
-    },
-    exec: async (sql) => {
-      await pool.query(sql)
     },
     close: () => pool.end(),
   }

@@ -30,11 +30,29 @@ export function parseAlias(input: string, field = 'aliases'): string {
   return hostname
 }
 
-const zones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])
+const zones = new Map<string, boolean>()
 
-export const isTimeZone = (input: string) => zones.has(input)
+/**
+ * An IANA zone name (Europe/Berlin, Asia/Kolkata, UTC). Asked of ICU rather than matched against
+ * Intl.supportedValuesOf, which lists only canonical names (Node 20 has Asia/Calcutta, not Kolkata).
+ */
+export function isTimeZone(input: string): boolean {
+  let known = zones.get(input)
+  if (known === undefined) {
+    known = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(input)
+    if (known) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: input })
+      } catch {
+        known = false
+      }
+    }
+    if (zones.size < 1000) zones.set(input, known)
+  }
+  return known
+}
 
 export function parseTimeZone(input: string, field = 'timezone'): string {
-  if (!zones.has(input)) throw badRequest(`"${input}" is not an IANA time zone such as Europe/Berlin`, field)
+  if (!isTimeZone(input)) throw badRequest(`"${input}" is not an IANA time zone such as Europe/Berlin`, field)
   return input
 }

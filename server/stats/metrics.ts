@@ -34,6 +34,22 @@ export const ON_SESSIONS: Record<Metric, string> = {
   visit_duration: 'if(sum(sign) > 0, round(sum(sign * duration) / sum(sign)), 0)',
 }
 
+/**
+ * Over one row per (dimension values, visitor) with a live visit there, holding that visitor's
+ * sign-weighted sums (v_visits, v_pageviews, v_events, v_bounces, v_duration). Used when visitors
+ * are counted from sessions rows: a cancelled state keeps its visitor id, so uniq(visitor_id) would
+ * count a visitor under a stale exit page (or a city before consent) the visit has left.
+ */
+export const ON_VISITOR_SESSIONS: Record<Metric, string> = {
+  visitors: 'count()',
+  visits: 'sum(v_visits)',
+  pageviews: 'sum(v_pageviews)',
+  events: 'sum(v_events)',
+  views_per_visit: 'if(sum(v_visits) > 0, round(sum(v_pageviews) / sum(v_visits), 2), 0)',
+  bounce_rate: 'if(sum(v_visits) > 0, round(100 * sum(v_bounces) / sum(v_visits)), 0)',
+  visit_duration: 'if(sum(v_visits) > 0, round(sum(v_duration) / sum(v_visits)), 0)',
+}
+
 /** Over one row per (dimension values, visit), joined with each visit's latest state. */
 export const ON_JOINED_VISITS: Partial<Record<Metric, string>> = {
   bounce_rate: 'if(count() > 0, round(100 * avg(is_bounce)), 0)',

@@ -3,11 +3,12 @@
 //
 // A query reads up to three sources, joined on its dimensions:
 //   E — events rows: visitors, pageviews, events (and visits, with an event dimension);
-//   S — sessions rows, sign-weighted: visits, bounce rate, duration, views per visit;
+//   S — sessions rows, sign-weighted: visits, bounce rate, duration, views per visit (summed per
+//       visitor first when visitors are counted from sessions, so cancelled states drop out);
 //   J — one row per (event dimensions, visit) joined with the visit's latest state: bounce rate
 //       and duration "of the visits that saw this page".
 import type { ParsedDimension, ParsedFilter, ParsedQuery } from './parse.ts'
-import { ON_EVENTS, ON_JOINED_VISITS, ON_SESSIONS, type Metric } from './metrics.ts'
+import { ON_EVENTS, ON_JOINED_VISITS, ON_SESSIONS, ON_VISITOR_SESSIONS, type Metric } from './metrics.ts'
 import { isTimeDimension } from './dimensions.ts'
 
 type Table = 'events' | 'sessions'
@@ -57,7 +58,8 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
     const sql = expression(filter.dimension, table)
     const values = filter.caseSensitive ? filter.values : filter.values.map((value) => value.toLowerCase())
     const list = params.bind(values, 'Array(String)')
-    const subject = filter.caseSensitive ? sql : `lower(${sql})`
+    // lowerUTF8, not lower (ASCII only): the values were lowered by JavaScript, Cyrillic included.
+    const subject = filter.caseSensitive ? sql : `lowerUTF8(${sql})`
     switch (filter.operator) {
       case 'is':
         return `${subject} IN ${list}`
@@ -106,8 +108,19 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
 
   const E = (metrics: Metric[]) =>
     `SELECT ${[...selectDimensions('events'), ...metrics.map((m) => `${ON_EVENTS[m]} AS ${metricColumn(m)}`)].join(', ')} FROM events WHERE ${eventsWhere()}${groupBy}`
-  const S = (metrics: Metric[]) =>
-    `SELECT ${[...selectDimensions('sessions'), ...metrics.map((m) => `${ON_SESSIONS[m]} AS ${metricColumn(m)}`)].join(', ')} FROM sessions WHERE ${sessionsWhere()}${groupBy} HAVING sum(sign) > 0`
+  // A group whose visits were all cancelled (a stale exit page) has no live visit and no row. An
+  // aggregate without dimensions keeps its one row, zeros included, like the events side.
+  const liveGroups = dimensions.length > 0 ? ' HAVING sum(sign) > 0' : ''
+  const S = (metrics: Metric[]) => {
+    if (metrics.includes('visitors')) return SV(metrics)
+    return `SELECT ${[...selectDimensions('sessions'), ...metrics.map((m) => `${ON_SESSIONS[m]} AS ${metricColumn(m)}`)].join(', ')} FROM sessions WHERE ${sessionsWhere()}${groupBy}${liveGroups}`
+  }
+  // Visitors from sessions rows: first one row per (group, visitor) with a live visit there.
+  const SV = (metrics: Metric[]) =>
+    `SELECT ${[...dimensions.map((_, i) => column(i)), ...metrics.map((m) => `${ON_VISITOR_SESSIONS[m]} AS ${metricColumn(m)}`)].join(', ')} ` +
+    `FROM (SELECT ${[...selectDimensions('sessions'), 'visitor_id'].join(', ')}, sum(sign) AS v_visits, sum(sign * pageviews) AS v_pageviews, ` +
+    `sum(sign * events) AS v_events, sum(sign * is_bounce) AS v_bounces, sum(sign * duration) AS v_duration ` +
+    `FROM sessions WHERE ${sessionsWhere()} GROUP BY ${[...dimensions.map((_, i) => column(i)), 'visitor_id'].join(', ')} HAVING sum(sign) > 0) AS visitor_visits${groupBy}`
   const J = (metrics: Metric[]) =>
     `SELECT ${[...dimensions.map((_, i) => column(i)), ...metrics.map((m) => `${ON_JOINED_VISITS[m]} AS ${metricColumn(m)}`)].join(', ')} ` +
     `FROM (SELECT DISTINCT ${[...selectDimensions('events'), 'session_id'].join(', ')} FROM events WHERE ${eventsWhere()}) AS visits_seen ` +
