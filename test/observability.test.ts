@@ -23,6 +23,7 @@ it('reports both databases and the spool in /api/health', async () => {
 it('exposes Prometheus metrics for accepted, dropped, spool, flush latency and ClickHouse errors', async () => {
   await t.send({ n: 'pageview', u: 'https://shop.test/', d: 'shop.test' })
   await t.send({ n: 'pageview', u: 'https://shop.test/', d: 'nobody.test' })
+  await t.send({ n: 'pageview', d: 'shop.test' })
   await t.flush()
   const response = await t.app.inject({ url: '/metrics' })
   expect(response.statusCode).toBe(200)
@@ -35,6 +36,7 @@ it('exposes Prometheus metrics for accepted, dropped, spool, flush latency and C
   expect(text).toMatch(/^candor_spool_sync_seconds_count [1-9]/m)
   expect(text).toContain('candor_clickhouse_errors_total')
   expect(text).toMatch(/^candor_writer_rows_total\{table="events"\} 1$/m)
+  expect(text).toMatch(/^candor_events_rejected_total\{status="400"\} 1$/m)
 })
 
 it('publishes an OpenAPI 3 document built from the route schemas', async () => {

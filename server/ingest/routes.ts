@@ -16,6 +16,9 @@ const corsHeaders = {
 
 export function eventRoutes(ingest: Ingest, rateLimitPerMinute: number): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.addHook('onResponse', async (_request, reply) => {
+      if (reply.statusCode >= 400) app.metrics.eventsRejected.inc({ status: String(reply.statusCode) })
+    })
     // Trackers send JSON as text/plain so that no CORS preflight is needed.
     app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: EVENT_BODY_LIMIT }, (_request, body, done) => {
       try {
