@@ -51,8 +51,11 @@ function describe(error: FastifyError | HttpError): ErrorReply {
     const first = error.validation[0]
     const where = error.validationContext ?? 'request'
     const params = (first?.params ?? {}) as Record<string, unknown>
+    // Ajv names a missing property in missingProperty, TypeBox in requiredProperties.
     const property =
-      (params.missingProperty as string | undefined) ?? (params.additionalProperty as string | undefined)
+      (params.missingProperty as string | undefined) ??
+      (params.requiredProperties as string[] | undefined)?.[0] ??
+      (params.additionalProperty as string | undefined)
     const path = [first?.instancePath?.replace(/^\//, '').replace(/\//g, '.'), property].filter(Boolean).join('.')
     let message = error.message
     // TypeBox reports an unknown property as its path failing the `false` schema.

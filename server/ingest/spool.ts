@@ -97,6 +97,8 @@ export class Spool {
     if (checkpoint.committed > durableEnd) {
       throw new Error(`spool checkpoint ${checkpoint.committed} is past the end of the spool (${durableEnd}) in ${options.dir}`)
     }
+    // A recorded batch past the end can only follow a lost disk write; batch afresh from `committed`.
+    if (checkpoint.pending && checkpoint.pending.end > durableEnd) checkpoint.pending = null
     const spool = new Spool(options, segments, checkpoint, durableEnd)
     await spool.#dropDrainedSegments()
     return spool

@@ -130,7 +130,10 @@ export class SpoolWriter {
     const pending = spool.pending
     // A batch recorded before a crash or a failure is rebuilt with exactly its old boundaries.
     const read = await spool.read(pending ? pending.start : spool.committed, pending ? pending.end - pending.start : batchBytes)
-    if (!read) return
+    if (!read) {
+      if (pending) throw new Error(`spool batch ${pending.start}-${pending.end} is not in the spool`)
+      return
+    }
     if (pending && read.batch.end !== pending.end) throw new Error(`spool batch ${pending.start}-${pending.end} could not be read back whole`)
     if (!pending) await spool.beginBatch(read.batch)
     const started = process.hrtime.bigint()

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DEFAULT_RETENTION_DAYS, type Site } from './service.ts'
 
-const SiteBody = Type.Object(
+export const SiteBody = Type.Object(
   {
     id: Type.Integer(),
     domain: Type.String(),
@@ -23,7 +23,6 @@ const Errors = { 400: Type.Ref('ErrorBody'), 401: Type.Ref('ErrorBody'), 404: Ty
 const present = (site: Site) => ({ ...site, aliases: [...site.aliases] })
 
 export const siteRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addSchema(SiteBody)
   app.addHook('onRequest', app.requireOperator)
 
   app.post(

@@ -59,11 +59,23 @@ type RetentionListener = (site: Site, previousDays: number) => Promise<void>
 export class SitesService {
   readonly #pg: Postgres
   readonly #byDomain = new Map<string, { site: Site | null; expires: number }>()
+  readonly #byId = new Map<number, { site: Site; expires: number }>()
   readonly #byKey = new Map<string, { siteId: number; expires: number }>()
   readonly #retentionListeners: RetentionListener[] = []
 
   constructor(pg: Postgres) {
     this.#pg = pg
+  }
+
+  /** Caches an answer about a domain (a site, or that there is none), bounded by evicting the oldest. */
+  #remember(domain: string, site: Site | null): void {
+    const expires = Date.now() + CACHE_TTL_MS
+    if (this.#byDomain.size >= 10_000) this.#byDomain.delete(this.#byDomain.keys().next().value!)
+    this.#byDomain.set(domain, { site, expires })
+    if (site) {
+      if (this.#byId.size >= 10_000) this.#byId.delete(this.#byId.keys().next().value!)
+      this.#byId.set(site.id, { site, expires })
+    }
   }
 
   async add(input: NewSite): Promise<Site> {
@@ -77,7 +89,7 @@ export class SitesService {
     )
     if (!rows[0]) throw conflict(`a site with the domain ${domain} already exists`, 'domain')
     const site = toSite(rows[0])
-    this.#byDomain.set(domain, { site, expires: Date.now() + CACHE_TTL_MS })
+    this.#remember(domain, site)
     return site
   }
 
@@ -102,10 +114,8 @@ export class SitesService {
   async #load(domain: string): Promise<Site | null> {
     const rows = await this.#pg.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE domain = $1`, [domain.toLowerCase()])
     const site = rows[0] ? toSite(rows[0]) : null
-    // Unknown domains are remembered too, so junk traffic does not reach Postgres on every event;
-    // the cache is bounded by evicting the oldest entries.
-    if (this.#byDomain.size >= 10_000) this.#byDomain.delete(this.#byDomain.keys().next().value!)
-    this.#byDomain.set(domain, { site, expires: Date.now() + CACHE_TTL_MS })
+    // Unknown domains are remembered too, so junk traffic does not reach Postgres on every event.
+    this.#remember(domain, site)
     return site
   }
 
@@ -119,7 +129,7 @@ export class SitesService {
       [previous.id, aliases, timezone, retentionDays],
     )
     const site = toSite(rows[0]!)
-    this.#byDomain.set(site.domain, { site, expires: Date.now() + CACHE_TTL_MS })
+    this.#remember(site.domain, site)
     if (site.retentionDays !== previous.retentionDays) {
       for (const listener of this.#retentionListeners) await listener(site, previous.retentionDays)
     }
@@ -160,8 +170,12 @@ export class SitesService {
   }
 
   async getById(id: number): Promise<Site> {
+    const cached = this.#byId.get(id)
+    if (cached && cached.expires > Date.now()) return cached.site
     const rows = await this.#pg.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE id = $1`, [id])
     if (!rows[0]) throw notFound('the site no longer exists')
-    return toSite(rows[0])
+    const site = toSite(rows[0])
+    this.#remember(site.domain, site)
+    return site
   }
 }

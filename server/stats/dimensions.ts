@@ -61,10 +61,5 @@ export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
   ),
 }
 
-/** event:props:<name> reads one custom property; the name is bound as a parameter, never spliced. */
+/** event:props:<name> reads one custom property; its name is bound as a parameter, never spliced. */
 export const PROPS_PREFIX = 'event:props:'
-export const propDimension = (parameter: string): DimensionDef => ({
-  scope: 'event',
-  events: `props[${parameter}]`,
-  sessions: null,
-})

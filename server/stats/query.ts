@@ -26,16 +26,19 @@ export interface QueryResult {
 export async function runQuery(clickhouse: ClickHouseClient, site: Site, request: QueryRequest, now = Date.now()): Promise<QueryResult> {
   if (request.site_id.toLowerCase() !== site.domain) throw forbidden(`this key does not reach the site ${request.site_id}`)
   const query = parseQuery(request, site, now)
-  const { sql, params } = buildQuery(query)
-  const result = await clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' })
-  const rows = await result.json<Record<string, string | number>>()
+  const { sql, countSql, params } = buildQuery(query)
+  const rows = await select(clickhouse, sql, params)
 
   const results = rows.map((row) => ({
     metrics: query.metrics.map((metric) => Number(row[`m_${metric}`] ?? 0)),
     dimensions: query.dimensions.map((_, index) => String(row[`d${index}`] ?? '')),
   }))
   const meta: QueryResult['meta'] = {}
-  if (query.include.totalRows) meta.total_rows = Number(rows[0]?.total_rows ?? 0)
+  if (query.include.totalRows) {
+    // Every row carries the total; a page past the last row has none to carry it.
+    const carrier = rows[0] ?? (query.offset > 0 ? (await select(clickhouse, countSql, params))[0] : undefined)
+    meta.total_rows = Number(carrier?.total_rows ?? 0)
+  }
   const time = query.dimensions.find((d) => isTimeDimension(d.name))
   if (query.include.timeLabels && time) meta.time_labels = timeLabels(time.name, query.range)
   return {
@@ -52,4 +55,9 @@ export async function runQuery(clickhouse: ClickHouseClient, site: Site, request
       timezone: query.range.zone,
     },
   }
+}
+
+async function select(clickhouse: ClickHouseClient, sql: string, params: Record<string, unknown>): Promise<Array<Record<string, string | number>>> {
+  const result = await clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' })
+  return result.json<Record<string, string | number>>()
 }

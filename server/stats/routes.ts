@@ -1,12 +1,10 @@
 // POST /api/v2/query: the Stats API, for a Stats API key's site.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { QueryRequest, QueryResponse } from './schema.ts'
+import { QueryRequest } from './schema.ts'
 import { runQuery } from './query.ts'
 
 export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addSchema(QueryRequest)
-  app.addSchema(QueryResponse)
   app.post(
     '/api/v2/query',
     {

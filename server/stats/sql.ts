@@ -15,6 +15,8 @@ type Table = 'events' | 'sessions'
 
 export interface BuiltQuery {
   readonly sql: string
+  /** Counts the rows of all pages, for total_rows when a page lies past the last row. */
+  readonly countSql: string
   readonly params: Record<string, unknown>
 }
 
@@ -48,7 +50,11 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
   const eventsAround = `site_id = {site:UInt32} AND timestamp >= ${FROM} AND timestamp < ${TO} + INTERVAL 1 DAY`
 
   const expression = (dimension: ParsedDimension, table: Table): string => {
-    if (dimension.prop !== null) return `props[${params.bind(dimension.prop, 'String')}]`
+    if (dimension.prop !== null) {
+      // Events without the property group (and filter) as "(none)", as in Plausible.
+      const name = params.bind(dimension.prop, 'String')
+      return `if(mapContains(props, ${name}), props[${name}], '(none)')`
+    }
     const sql = table === 'events' ? dimension.def.events : dimension.def.sessions
     if (sql === null) throw new Error(`${dimension.name} is not on ${table}`)
     return sql
@@ -172,5 +178,5 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
   const sql =
     `SELECT ${select.join(', ')} FROM (${body}) ORDER BY ${order.join(', ')} ` +
     `LIMIT ${params.bind(query.limit, 'UInt32')} OFFSET ${params.bind(query.offset, 'UInt32')}`
-  return { sql, params: params.values }
+  return { sql, countSql: `SELECT count() AS total_rows FROM (${body})`, params: params.values }
 }
