@@ -60,6 +60,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logController: new RequestLog(),
     // Opening the embedded databases and migrating can take a while on a busy machine.
     pluginTimeout: 120_000,
+    // TypeBox checks bodies exactly as sent (no type coercion: {"n": 42} is a 400, not "42") and
+    // converts only query strings, params and headers. Set as the factory, not with
+    // setValidatorCompiler, so contexts that add shared schemas keep it too.
+    schemaController: { compilersFactory: { buildValidator: (() => TypeBoxValidatorCompiler) as never } },
   }
   // With TLS the server is https; the instance API we use is the same, hence the one type.
   const app = (
@@ -68,9 +72,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       : Fastify(options_)
   ) as unknown as FastifyInstance
 
-  // TypeBox checks bodies exactly as sent (no type coercion: {"n": 42} is a 400, not "42")
-  // and converts only query strings, params and headers.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
   registerErrorHandling(app)
 
   // External plugins, then the databases, then the contexts (each registers its own routes).

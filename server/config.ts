@@ -1,5 +1,6 @@
 // The one place that reads the environment: variables in, a validated, typed, frozen config out.
 // Start-up fails with a message naming the variable when a value is wrong.
+import { isIP } from 'node:net'
 import { isAbsolute, resolve } from 'node:path'
 
 export interface Config {
@@ -91,7 +92,12 @@ function trustProxy(env: Env): Config['trustProxy'] {
   if (/^\d+$/.test(raw)) return Number(raw)
   const entries = raw.split(',').map((part) => part.trim()).filter(Boolean)
   for (const entry of entries) {
-    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && !/^(loopback|linklocal|uniquelocal)$/.test(entry)) {
+    if (/^(loopback|linklocal|uniquelocal)$/.test(entry)) continue
+    const [address = '', prefix, extra] = entry.split('/')
+    const family = isIP(address)
+    const bits = family === 4 ? 32 : 128
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)
+    if (family === 0 || !validPrefix || extra !== undefined) {
       throw new ConfigError('TRUST_PROXY', `"${entry}" is not true/false, a hop count, an address or a CIDR`)
     }
   }

@@ -7,7 +7,7 @@ import { acquireLock, type DataDirLock } from './lock.ts'
 import { migrateClickHouse, migratePostgres } from './migrate.ts'
 import { openPostgres, type Postgres } from './postgres.ts'
 
-export type { ClickHouse, ClickHouseClient } from './clickhouse.ts'
+export type { ClickHouse, ClickHouseClient, InsertRows } from './clickhouse.ts'
 export type { Postgres, Queryable } from './postgres.ts'
 export { readLock, acquireLock, DataDirLockedError } from './lock.ts'
 

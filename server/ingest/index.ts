@@ -55,8 +55,7 @@ export const ingestPlugin = fp<IngestPluginOptions>(
     })
     const writer = new SpoolWriter({
       spool,
-      clickhouse: app.clickhouse.writer,
-      distributed: app.clickhouse.cluster !== null,
+      insertRows: app.clickhouse.insertRows,
       ...writerOptions,
       onFlush: (seconds, rows) => {
         metrics.writerFlushSeconds.observe(seconds)

@@ -130,12 +130,19 @@ function parseRevenue(raw: EventPayload['$'] | EventPayload['revenue']): Revenue
     }
   }
   const { amount, currency } = (revenue ?? {}) as { amount?: unknown; currency?: unknown }
-  const value = typeof amount === 'number' ? amount : typeof amount === 'string' ? Number(amount) : NaN
-  if (!Number.isFinite(value) || Math.abs(value) >= 1e14) throw badRequest('revenue amount must be a number', 'revenue.amount')
+  let decimal: string | null = null
+  if (typeof amount === 'string' && /^-?\d{1,14}(\.\d{1,4})?$/.test(amount)) {
+    // Kept as text: a float would round the last digits of large amounts.
+    const [whole, fraction = ''] = amount.split('.')
+    decimal = `${whole}.${fraction.padEnd(4, '0')}`
+  } else if (typeof amount === 'number' && Number.isFinite(amount) && Math.abs(amount) < 1e14) {
+    decimal = amount.toFixed(4)
+  }
+  if (decimal === null) throw badRequest('revenue amount must be a number with at most 14 digits before the point and 4 after', 'revenue.amount')
   if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {
     throw badRequest('revenue currency must be an ISO 4217 code such as EUR', 'revenue.currency')
   }
-  return { amount: value.toFixed(4), currency: currency.toUpperCase() }
+  return { amount: decimal, currency: currency.toUpperCase() }
 }
 
 const on = (flag: EventPayload['h']) => flag === 1 || flag === true

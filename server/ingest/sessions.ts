@@ -23,7 +23,8 @@ class SessionIds {
 }
 
 export interface PreviousDay {
-  previousVisitorId(draft: Draft): string | null
+  /** The visitor's hash under yesterday's salt, when a visit from yesterday could still be open. */
+  previousVisitorId(draft: Draft, withinSeconds: number): string | null
 }
 
 export class SessionTracker {
@@ -65,7 +66,7 @@ export class SessionTracker {
     const key = `${draft.site.id}:${draft.visitorId}`
     const visit = this.#visits.get(key)
     if (visit && now - visit.last <= this.timeoutSeconds) return visit
-    const yesterday = this.previousDay.previousVisitorId(draft)
+    const yesterday = this.previousDay.previousVisitorId(draft, this.timeoutSeconds)
     const carried = yesterday === null ? undefined : this.#visits.get(`${draft.site.id}:${yesterday}`)
     if (carried && now - carried.last <= this.timeoutSeconds) {
       // Remember the visit under today's hash as well; the sweep removes both keys together.

@@ -2,15 +2,12 @@
 // sent and its insert carries a deduplication token derived from them, so a batch replayed after
 // a crash or a failed attempt is stored once. While ClickHouse is down the writer retries with
 // backoff and the spool grows; the ingest route refuses with 503 once it reaches SPOOL_MAX_BYTES.
-import { Readable } from 'node:stream'
-import type { ClickHouseClient } from '../db/index.ts'
+import type { InsertRows } from '../db/index.ts'
 import type { Batch, Spool } from './spool.ts'
 
 export interface WriterOptions {
   spool: Spool
-  clickhouse: ClickHouseClient
-  /** Cluster installs insert through Distributed tables, which must forward the token synchronously. */
-  distributed: boolean
+  insertRows: InsertRows
   /** Largest batch read from the spool. */
   batchBytes?: number
   /** How long a small backlog waits to grow into a bigger batch. */
@@ -147,20 +144,6 @@ export class SpoolWriter {
   }
 
   async #insert(table: 'events' | 'sessions', rows: Buffer, token: string): Promise<void> {
-    if (rows.length === 0) return
-    const result = await this.#options.clickhouse.exec({
-      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-      values: Readable.from([rows]),
-      clickhouse_settings: {
-        insert_deduplicate: 1,
-        insert_deduplication_token: token,
-        async_insert: 0,
-        ...(this.#options.distributed ? { distributed_foreground_insert: 1 } : {}),
-      },
-    })
-    // Read the (empty) answer so an HTTP connection goes back to the pool.
-    for await (const _ of result.stream) {
-      // nothing to read
-    }
+    if (rows.length > 0) await this.#options.insertRows(table, rows, token)
   }
 }

@@ -39,7 +39,8 @@ const zones = new Map<string, boolean>()
 export function isTimeZone(input: string): boolean {
   let known = zones.get(input)
   if (known === undefined) {
-    known = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(input)
+    // Spelled as IANA spells it (Europe/Berlin, not europe/berlin), so one zone has one name.
+    known = /^[A-Z][A-Za-z0-9_+-]*(\/[A-Z][A-Za-z0-9_+-]*){0,2}$/.test(input)
     if (known) {
       try {
         new Intl.DateTimeFormat('en', { timeZone: input })
@@ -55,4 +56,13 @@ export function isTimeZone(input: string): boolean {
 export function parseTimeZone(input: string, field = 'timezone'): string {
   if (!isTimeZone(input)) throw badRequest(`"${input}" is not an IANA time zone such as Europe/Berlin`, field)
   return input
+}
+
+export const RETENTION_DAYS = { min: 1, max: 36_500 } as const
+
+export function parseRetention(days: number, field = 'retentionDays'): number {
+  if (!Number.isInteger(days) || days < RETENTION_DAYS.min || days > RETENTION_DAYS.max) {
+    throw badRequest(`retention must be a whole number of days from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max}`, field)
+  }
+  return days
 }

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Postgres } from '../db/index.ts'
 import { conflict, notFound } from '../errors.ts'
-import { parseAlias, parseSiteDomain, parseTimeZone } from './domain.ts'
+import { parseAlias, parseRetention, parseSiteDomain, parseTimeZone } from './domain.ts'
 
 export interface Site {
   readonly id: number
@@ -85,7 +85,7 @@ export class SitesService {
     const rows = await this.#pg.query<SiteRow>(
       `INSERT INTO sites (domain, aliases, timezone, retention_days) VALUES ($1, $2, $3, $4)
        ON CONFLICT (domain) DO NOTHING RETURNING ${SITE_COLUMNS}`,
-      [domain, aliases, timezone, input.retentionDays ?? DEFAULT_RETENTION_DAYS],
+      [domain, aliases, timezone, parseRetention(input.retentionDays ?? DEFAULT_RETENTION_DAYS)],
     )
     if (!rows[0]) throw conflict(`a site with the domain ${domain} already exists`, 'domain')
     const site = toSite(rows[0])
@@ -122,8 +122,8 @@ export class SitesService {
   async update(domain: string, changes: SiteChanges): Promise<Site> {
     const previous = await this.get(domain)
     const aliases = changes.aliases ? [...new Set(changes.aliases.map((alias) => parseAlias(alias)))] : previous.aliases
-    const timezone = changes.timezone ? parseTimeZone(changes.timezone) : previous.timezone
-    const retentionDays = changes.retentionDays ?? previous.retentionDays
+    const timezone = changes.timezone !== undefined ? parseTimeZone(changes.timezone) : previous.timezone
+    const retentionDays = changes.retentionDays !== undefined ? parseRetention(changes.retentionDays) : previous.retentionDays
     const rows = await this.#pg.query<SiteRow>(
       `UPDATE sites SET aliases = $2, timezone = $3, retention_days = $4 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
       [previous.id, aliases, timezone, retentionDays],

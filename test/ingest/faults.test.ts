@@ -15,7 +15,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'candor-faults-'))
 let seq = 0
 
 const open = async () => {
-  t = await startTestApp({ clickhouse: { wrapWriter: faults.wrap }, env: { SPOOL_MAX_BYTES: '1MiB' }, dataDir })
+  t = await startTestApp({ clickhouse: { wrapInsert: faults.wrap }, env: { SPOOL_MAX_BYTES: '1MiB' }, dataDir })
 }
 
 beforeAll(async () => {

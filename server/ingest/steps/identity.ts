@@ -40,8 +40,14 @@ export class Identity {
     },
   }
 
-  /** Yesterday's hash of the same visitor while its salt exists, to continue a visit across midnight. */
-  previousVisitorId(draft: Draft): string | null {
+  /**
+   * Yesterday's hash of the same visitor while its salt exists, to continue a visit across
+   * midnight. Only asked in the first `withinSeconds` of the local day: later, any visit from
+   * yesterday has timed out anyway.
+   */
+  previousVisitorId(draft: Draft, withinSeconds: number): string | null {
+    const today = this.days.day(draft.site.timezone, draft.request.receivedAt)
+    if (this.days.day(draft.site.timezone, draft.request.receivedAt - withinSeconds * 1000) === today) return null
     const salt = this.salts.get(shiftDay(draft.localDay, -1))
     return salt ? visitorHash(salt, draft.site.id, draft.request.ip, draft.request.userAgent) : null
   }
