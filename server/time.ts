@@ -11,12 +11,31 @@ export function isCalendarDay(text: string): boolean {
 
 const formats = new Map<string, Intl.DateTimeFormat>()
 
+function format(timezone: string): Intl.DateTimeFormat {
+  let found = formats.get(timezone)
+  if (!found) {
+    found = new Intl.DateTimeFormat('en-CA', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+    formats.set(timezone, found)
+  }
+  return found
+}
+
+/** The local calendar date in `timezone` at `ms`, and the minutes since its midnight. */
+export function localTime(timezone: string, ms: number): { day: string; minuteOfDay: number } {
+  const parts: Record<string, string> = {}
+  for (const part of format(timezone).formatToParts(ms)) parts[part.type] = part.value
+  return { day: `${parts.year}-${parts.month}-${parts.day}`, minuteOfDay: Number(parts.hour) * 60 + Number(parts.minute) }
+}
+
 /** The local calendar date in `timezone` at `ms`. */
 export function localDay(timezone: string, ms: number): string {
-  let format = formats.get(timezone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    formats.set(timezone, format)
-  }
-  return format.format(ms)
+  return localTime(timezone, ms).day
 }

@@ -9,8 +9,8 @@ import type { Config } from '../config.ts'
 
 export type { ClickHouseClient }
 
-/** Inserts JSONEachRow bytes into a table, once per deduplication token. */
-export type InsertRows = (table: string, rows: Buffer, token: string) => Promise<void>
+/** Inserts rows (JSONCompactEachRow, values in `columns` order) into a table, once per deduplication token. */
+export type InsertRows = (table: string, columns: readonly string[], rows: Buffer, token: string) => Promise<void>
 
 export interface ClickHouse {
   /**
@@ -46,10 +46,10 @@ const insertSettings = (token: string, distributed: boolean) => ({
   ...(distributed ? { distributed_foreground_insert: 1 as const } : {}),
 })
 
-/** Table names come from our own code; checked anyway because they are spliced into the INSERT. */
-function checkTable(table: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`)
-  return table
+/** Table and column names come from our own code; checked anyway because they are spliced into the INSERT. */
+function identifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not an identifier: ${name}`)
+  return name
 }
 
 export async function openClickHouse(config: Config, options: ClickHouseOptions = {}): Promise<ClickHouse> {
@@ -96,13 +96,14 @@ async function openEmbedded(config: Config, wrap: (insert: InsertRows) => Insert
     engine.close()
     throw error
   }
-  const insertRows: InsertRows = async (table, rows, token) => {
+  const insertRows: InsertRows = async (table, columns, rows, token) => {
     // Raw passthrough: the bytes go to the engine zero-copy and are parsed off the event loop;
     // the settings belong to this INSERT statement only.
     await writerConnection.chdb.rawInsert({
-      table: checkTable(table),
+      table: identifier(table),
+      columns: columns.map(identifier),
       values: rows,
-      format: 'JSONEachRow',
+      format: 'JSONCompactEachRow',
       settings: insertSettings(token, false),
     })
   }
@@ -136,9 +137,9 @@ async function openServer(config: Config, wrap: (insert: InsertRows) => InsertRo
     await bootstrap.close()
   }
   const client = createClient({ ...common, database })
-  const insertRows: InsertRows = async (table, rows, token) => {
+  const insertRows: InsertRows = async (table, columns, rows, token) => {
     const result = await client.exec({
-      query: `INSERT INTO ${checkTable(table)} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${identifier(table)} (${columns.map(identifier).join(', ')}) FORMAT JSONCompactEachRow`,
       values: Readable.from([rows]),
       clickhouse_settings: insertSettings(token, cluster !== null),
     })

@@ -16,8 +16,10 @@ const corsHeaders = {
 
 export function eventRoutes(ingest: Ingest, rateLimitPerMinute: number): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addHook('onResponse', async (_request, reply) => {
+    // Callback-style hooks: on the hottest route an async hook's promise is measurable.
+    app.addHook('onResponse', (_request, reply, done) => {
       if (reply.statusCode >= 400) app.metrics.eventsRejected.inc({ status: String(reply.statusCode) })
+      done()
     })
     // Trackers send JSON as text/plain so that no CORS preflight is needed.
     app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: EVENT_BODY_LIMIT }, (_request, body, done) => {
@@ -35,8 +37,9 @@ export function eventRoutes(ingest: Ingest, rateLimitPerMinute: number): Fastify
       {
         bodyLimit: EVENT_BODY_LIMIT,
         config: { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } },
-        onRequest: async (_request, reply) => {
+        onRequest: (_request, reply, done) => {
           reply.headers(corsHeaders)
+          done()
         },
         schema: {
           summary: 'Record a pageview or custom event',

@@ -46,8 +46,8 @@ export class Ingest {
       decideTier,
       cleanPage,
       attributeSource,
-      locate(deps.geo),
       deps.identity.step,
+      locate(deps.geo, (draft) => deps.sessions.startsOrRetiers(draft)),
     ]
   }
 

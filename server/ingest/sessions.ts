@@ -57,6 +57,16 @@ export class SessionTracker {
     }
   }
 
+  /**
+   * Whether this event starts a visit or changes its tier, so that its own attributes (location,
+   * device, source) are written; other events carry their open visit's attributes.
+   */
+  startsOrRetiers(draft: Draft): boolean {
+    const visit = this.#visits.get(`${draft.site.id}:${draft.visitorId}`)
+    const now = Math.floor(draft.request.receivedAt / 1000)
+    return visit === undefined || now - visit.last > this.timeoutSeconds || visit.consented !== draft.consented
+  }
+
   /** Forgets a visit whose rows could not be spooled, so no later row cancels one never stored. */
   forget(draft: Draft): void {
     this.#visits.delete(`${draft.site.id}:${draft.visitorId}`)

@@ -3,6 +3,7 @@
 // a crash or a failed attempt is stored once. While ClickHouse is down the writer retries with
 // backoff and the spool grows; the ingest route refuses with 503 once it reaches SPOOL_MAX_BYTES.
 import type { InsertRows } from '../db/index.ts'
+import { SPOOL_TABLES } from './rows.ts'
 import type { Batch, Spool } from './spool.ts'
 
 export interface WriterOptions {
@@ -19,23 +20,30 @@ export interface WriterOptions {
 
 const NEWLINE = 0x0a
 
-/** Splits a batch into its events and sessions rows by each line's tag. */
-export function splitBatch(data: Buffer): { events: Buffer; sessions: Buffer; counts: { events: number; sessions: number } } {
-  const events: Buffer[] = []
-  const sessions: Buffer[] = []
+export interface TablePart {
+  readonly table: string
+  readonly columns: readonly string[]
+  readonly rows: Buffer
+  readonly count: number
+}
+
+/** Splits a batch into one insert per table, by each line's tag (the tag itself is dropped). */
+export function splitBatch(data: Buffer): TablePart[] {
+  const lines = new Map<number, Buffer[]>()
   let cursor = 0
   while (cursor < data.length) {
     const end = data.indexOf(NEWLINE, cursor) + 1
-    const line = data.subarray(cursor + 1, end)
-    if (data[cursor] === 0x45 /* E */) events.push(line)
-    else sessions.push(line)
+    const tag = data[cursor]!
+    let group = lines.get(tag)
+    if (!group) lines.set(tag, (group = []))
+    group.push(data.subarray(cursor + 1, end))
     cursor = end
   }
-  return {
-    events: Buffer.concat(events),
-    sessions: Buffer.concat(sessions),
-    counts: { events: events.length, sessions: sessions.length },
-  }
+  return [...lines].map(([tag, rows]) => {
+    const target = SPOOL_TABLES[String.fromCharCode(tag) as keyof typeof SPOOL_TABLES]
+    if (!target) throw new Error(`unknown spool line tag ${String.fromCharCode(tag)}`)
+    return { table: target.table, columns: target.columns, rows: Buffer.concat(rows), count: rows.length }
+  })
 }
 
 export const batchToken = (batch: Batch) => `candor-spool-${batch.start}-${batch.end}`
@@ -134,16 +142,14 @@ export class SpoolWriter {
     if (pending && read.batch.end !== pending.end) throw new Error(`spool batch ${pending.start}-${pending.end} could not be read back whole`)
     if (!pending) await spool.beginBatch(read.batch)
     const started = process.hrtime.bigint()
-    const { events, sessions, counts } = splitBatch(read.data)
     const token = batchToken(read.batch)
-    await this.#insert('events', events, token)
-    await this.#insert('sessions', sessions, token)
+    const counts = { events: 0, sessions: 0 }
+    for (const part of splitBatch(read.data)) {
+      await this.#options.insertRows(part.table, part.columns, part.rows, token)
+      counts[part.table as keyof typeof counts] += part.count
+    }
     await spool.commit(read.batch.end)
     this.#lastFlush = Date.now()
     this.#options.onFlush?.(Number(process.hrtime.bigint() - started) / 1e9, counts)
-  }
-
-  async #insert(table: 'events' | 'sessions', rows: Buffer, token: string): Promise<void> {
-    if (rows.length > 0) await this.#options.insertRows(table, rows, token)
   }
 }

@@ -11,13 +11,13 @@ export class Faults {
   attempts = 0
   failures = 0
 
-  wrap = (insert: InsertRows): InsertRows => async (table, rows, token) => {
+  wrap = (insert: InsertRows): InsertRows => async (table, columns, rows, token) => {
     this.attempts++
     if (this.mode === 'down') {
       this.failures++
       throw new Error('injected fault: ClickHouse is unreachable')
     }
-    await insert(table, rows, token)
+    await insert(table, columns, rows, token)
     if (this.mode === 'lose-reply') {
       this.failures++
       throw new Error('injected fault: the reply was lost')

@@ -27,12 +27,28 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * The server's configuration comes from `env` only: variables of the test run itself (such as
+ * DATABASE_URL, which points at the shared database) must not leak into it.
+ */
+const ISOLATED = {
+  DATABASE_URL: '',
+  CLICKHOUSE_URL: '',
+  CLICKHOUSE_CLUSTER: '',
+  SECRET_KEY: '',
+  NODE_ENV: '',
+  TRUST_PROXY: '',
+  GEOIP_CITY_PATH: '',
+  GEOIP_ASN_PATH: '',
+}
+
 export async function startServerProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort()
   let output = ''
+  // Port 0: the server takes a free port itself and publishes it in the lock file, so two
+  // test files never race for the same port.
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, ...ISOLATED, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.on('data', (chunk) => (output += chunk))

@@ -92,7 +92,7 @@ describe('a full spool', () => {
   it('answers 503 with Retry-After once SPOOL_MAX_BYTES is reached, and loses nothing it acknowledged', async () => {
     const before = (await storedSeqs()).length
     faults.mode = 'down'
-    const { accepted, statuses, retryAfter } = await stream(1400)
+    const { accepted, statuses, retryAfter } = await stream(3000)
     expect(statuses).toContain(503)
     expect(retryAfter.length).toBeGreaterThan(0)
     expect(Number(retryAfter[0])).toBeGreaterThan(0)

@@ -3,20 +3,33 @@
 import { createHmac } from 'node:crypto'
 import { unavailable } from '../../errors.ts'
 import type { Draft, Step } from '../pipeline.ts'
-import { localDay, shiftDay } from '../../time.ts'
+import { localTime, shiftDay } from '../../time.ts'
 import type { SaltStore } from '../salts.ts'
 
-/** The site's local date at an instant, cached per time zone for the current minute (offsets are whole minutes). */
+/**
+ * The site's local date at an instant and how far into it the instant is, cached per time zone
+ * for the current minute (zone offsets are whole minutes, so both stay exact within one).
+ */
 export class LocalDays {
-  readonly #cache = new Map<string, { minute: number; day: string }>()
+  readonly #cache = new Map<string, { minute: number; day: string; minuteOfDay: number }>()
+
+  #at(timezone: string, ms: number) {
+    const minute = Math.floor(ms / 60_000)
+    let cached = this.#cache.get(timezone)
+    if (!cached || cached.minute !== minute) {
+      const { day, minuteOfDay } = localTime(timezone, ms)
+      cached = { minute, day, minuteOfDay }
+      this.#cache.set(timezone, cached)
+    }
+    return cached
+  }
 
   day(timezone: string, ms: number): string {
-    const minute = Math.floor(ms / 60_000)
-    const cached = this.#cache.get(timezone)
-    if (cached && cached.minute === minute) return cached.day
-    const day = localDay(timezone, ms)
-    this.#cache.set(timezone, { minute, day })
-    return day
+    return this.#at(timezone, ms).day
+  }
+
+  secondsIntoDay(timezone: string, ms: number): number {
+    return this.#at(timezone, ms).minuteOfDay * 60 + Math.floor((ms % 60_000) / 1000)
   }
 }
 
@@ -46,8 +59,7 @@ export class Identity {
    * yesterday has timed out anyway.
    */
   previousVisitorId(draft: Draft, withinSeconds: number): string | null {
-    const today = this.days.day(draft.site.timezone, draft.request.receivedAt)
-    if (this.days.day(draft.site.timezone, draft.request.receivedAt - withinSeconds * 1000) === today) return null
+    if (this.days.secondsIntoDay(draft.site.timezone, draft.request.receivedAt) >= withinSeconds) return null
     const salt = this.salts.get(shiftDay(draft.localDay, -1))
     return salt ? visitorHash(salt, draft.site.id, draft.request.ip, draft.request.userAgent) : null
   }

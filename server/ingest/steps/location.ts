@@ -1,15 +1,18 @@
 // Country and region for every visit; city and ISP only for the consented tier. The IP is read
-// here, in memory, and goes no further.
-import type { Step } from '../pipeline.ts'
+// here, in memory, and goes no further. A visit's location is taken when it starts (or changes
+// tier); later events of the visit carry the visit's attributes, so they skip the lookup.
+import type { Draft, Step } from '../pipeline.ts'
 
 export interface Locator {
   locate(ip: string): { countryCode: string; region: string; city: string; asn: number; isp: string }
 }
 
-export function locate(geo: Locator): Step {
+/** `needed` says whether this event's own location will be used (true when not given). */
+export function locate(geo: Locator, needed: (draft: Draft) => boolean = () => true): Step {
   return {
     name: 'locate',
     run(draft) {
+      if (!needed(draft)) return undefined
       const found = geo.locate(draft.request.ip)
       const location = draft.location
       location.countryCode = found.countryCode
