@@ -1,5 +1,5 @@
 // The durable spool between acknowledgement and ClickHouse. Appends are group-committed: every
-// append that arrives while one synchronous write is under way joins the next one, so a durable
+// append that arrives while a write is under way joins the next group, so a durable
 // acknowledgement costs one disk sync per group, not per event. Segments are opened with O_DSYNC:
 // a write returns once its data is on disk, in one trip to the thread pool instead of write then
 // fdatasync (each trip also waits for the busy event loop to pick up its completion).
@@ -36,7 +36,25 @@ export class SpoolFullError extends Error {
 }
 
 const SEGMENT_NAME = /^(\d{16})\.spool$/
-const APPEND_DURABLY = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC
+/** Positional writes (groups may be in flight together) that return once their data is on disk. */
+const WRITE_DURABLY = constants.O_WRONLY | constants.O_CREAT | constants.O_DSYNC
+const MAX_GROUPS_IN_FLIGHT = 2
+
+interface Group {
+  /** Spool offset just past this group's bytes. */
+  end: number
+  waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>
+  landed: boolean
+  started: bigint
+}
+
+async function writeFully(file: FileHandle, data: Buffer, position: number): Promise<void> {
+  let written = 0
+  while (written < data.length) {
+    const { bytesWritten } = await file.write(data, written, data.length - written, position + written)
+    written += bytesWritten
+  }
+}
 const segmentName = (base: number) => `${String(base).padStart(16, '0')}.spool`
 
 /** A line is whole when it is a tagged JSON object; anything else at the tail is a torn write. */
@@ -71,6 +89,10 @@ export class Spool {
   #queuedBytes = 0
   #waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = []
   #flushing: Promise<void> | null = null
+  /** Groups written or being written, oldest first, not yet acknowledged. */
+  #groups: Group[] = []
+  #inFlight = 0
+  #slotFree: (() => void) | null = null
   #failure: Error | null = null
   #closed = false
   readonly #listeners = new Set<() => void>()
@@ -147,50 +169,92 @@ export class Spool {
     return done
   }
 
+  /**
+   * Writes queued appends as groups at known positions, up to two groups in flight: while one
+   * write waits for the disk or for the busy event loop to notice it finished, the next group
+   * is already on its way. Groups are acknowledged strictly in order, so what is acknowledged
+   * is always a prefix of the file (a crash between them leaves a hole after it, which the next
+   * start cuts off as a torn tail).
+   */
   async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && this.#failure === null) {
+      if (this.#inFlight >= MAX_GROUPS_IN_FLIGHT) {
+        await new Promise<void>((resolve) => (this.#slotFree = resolve))
+        continue
+      }
       const data = Buffer.from(this.#queue.join(''))
-      const waiters = this.#waiters
+      const group: Group = { end: 0, waiters: this.#waiters, landed: false, started: process.hrtime.bigint() }
       this.#queue = []
       this.#waiters = []
       this.#queuedBytes = 0
+      let file: FileHandle
+      let position: number
       try {
-        const started = process.hrtime.bigint()
-        const file = await this.#activeSegment(data.length)
-        let written = 0
-        while (written < data.length) {
-          const { bytesWritten } = await file.write(data, written, data.length - written)
-          written += bytesWritten
-        }
-        this.#segments.at(-1)!.size += data.length
-        this.#durableEnd += data.length
-        this.#onSync(Number(process.hrtime.bigint() - started) / 1e9)
-        for (const waiter of waiters) waiter.resolve()
-        for (const listener of this.#listeners) listener()
+        ;({ file, position } = await this.#place(data.length))
       } catch (error) {
-        // After a failed write or sync nothing later can be acknowledged honestly.
-        this.#failure = error as Error
-        const refusal = unavailable('the event spool cannot write to disk', 30)
-        for (const waiter of [...waiters, ...this.#waiters]) waiter.reject(refusal)
-        this.#queue = []
-        this.#waiters = []
+        this.#groups.push(group)
+        this.#fail(error as Error)
+        break
       }
+      group.end = this.#segments.at(-1)!.base + position + data.length
+      this.#groups.push(group)
+      this.#inFlight++
+      void writeFully(file, data, position).then(
+        () => {
+          group.landed = true
+          this.#settle()
+        },
+        (error: Error) => this.#fail(error),
+      ).finally(() => {
+        this.#inFlight--
+        this.#slotFree?.()
+        this.#slotFree = null
+      })
     }
     this.#flushing = null
   }
 
-  /** The segment to append to, starting a new one when the current one is full. */
-  async #activeSegment(incoming: number): Promise<FileHandle> {
-    const last = this.#segments.at(-1)
-    if (this.#writer && last && last.size + incoming <= this.#segmentBytes) return this.#writer
-    await this.#writer?.close()
-    // A new segment on every start too: the previous process may have left its tail torn.
-    const base = this.#durableEnd
-    this.#writer = await open(join(this.#dir, segmentName(base)), APPEND_DURABLY)
-    // An empty segment left at this very offset by the previous process is simply reused.
-    if (last?.base !== base) this.#segments.push({ base, size: 0 })
-    await syncDirectory(this.#dir)
-    return this.#writer
+  /** Where the next group goes: the active segment, or a new one once the writes to the old one landed. */
+  async #place(length: number): Promise<{ file: FileHandle; position: number }> {
+    let segment = this.#segments.at(-1)
+    if (!this.#writer || !segment || segment.size + length > this.#segmentBytes) {
+      while (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#slotFree = resolve))
+      if (this.#failure) throw this.#failure
+      await this.#writer?.close()
+      // A new segment on every start too: the previous process may have left its tail torn.
+      const base = this.#durableEnd
+      this.#writer = await open(join(this.#dir, segmentName(base)), WRITE_DURABLY)
+      // An empty segment left at this very offset by the previous process is simply reused.
+      if (segment?.base !== base) this.#segments.push({ base, size: 0 })
+      await syncDirectory(this.#dir)
+      segment = this.#segments.at(-1)!
+    }
+    const position = segment.size
+    segment.size += length
+    return { file: this.#writer, position }
+  }
+
+  /** Acknowledges the groups at the head that have landed, in order. */
+  #settle(): void {
+    while (this.#groups[0]?.landed) {
+      const group = this.#groups.shift()!
+      this.#durableEnd = group.end
+      this.#onSync(Number(process.hrtime.bigint() - group.started) / 1e9)
+      for (const waiter of group.waiters) waiter.resolve()
+    }
+    for (const listener of this.#listeners) listener()
+  }
+
+  /** After a failed write nothing from it on can be acknowledged honestly. */
+  #fail(error: Error): void {
+    this.#failure ??= error
+    const refusal = unavailable('the event spool cannot write to disk', 30)
+    const failed = this.#groups.findIndex((group) => !group.landed)
+    for (const group of this.#groups.splice(Math.max(failed, 0))) for (const waiter of group.waiters) waiter.reject(refusal)
+    for (const waiter of this.#waiters) waiter.reject(refusal)
+    this.#queue = []
+    this.#waiters = []
+    this.#queuedBytes = 0
   }
 
   /**
@@ -252,6 +316,7 @@ export class Spool {
   async seal(): Promise<void> {
     this.#closed = true
     while (this.#flushing) await this.#flushing
+    while (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#slotFree = resolve))
     await this.#writer?.close()
     this.#writer = undefined
   }

@@ -75,6 +75,34 @@ describe('Spool', () => {
     await reopened.close()
   })
 
+  it('cuts off at a hole left by a group that never landed, even when a later one did', async () => {
+    const dir = freshDir()
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 })
+    for (let i = 0; i < 3; i++) await spool.append(line(i))
+    const end = spool.durableEnd
+    await spool.close()
+    const segment = readdirSync(dir).find((name) => name.endsWith('.spool'))!
+    // Group N was lost (zeros where its bytes should be); group N+1 reached the disk after it.
+    appendFileSync(join(dir, segment), Buffer.alloc(line(0).length))
+    appendFileSync(join(dir, segment), line(4))
+    const reopened = await Spool.open({ dir, maxBytes: 1 << 30 })
+    expect(reopened.durableEnd).toBe(end)
+    await reopened.close()
+  })
+
+  it('writes groups in flight together without losing or misplacing a line', async () => {
+    const spool = await Spool.open({ dir: freshDir(), maxBytes: 1 << 30 })
+    const appends = Array.from({ length: 300 }, (_, i) =>
+      new Promise<void>((resolve) => setTimeout(resolve, i % 7)).then(() => spool.append(line(i))),
+    )
+    await Promise.all(appends)
+    const all = await spool.read(0, 1 << 20)
+    const stored = all!.data.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l.slice(1)).n as number)
+    expect(stored.sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i))
+    expect(all!.batch.end).toBe(spool.durableEnd)
+    await spool.close()
+  })
+
   it('rotates segments, reads across them, and deletes drained ones', async () => {
     const dir = freshDir()
     const size = line(0).length
