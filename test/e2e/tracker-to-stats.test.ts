@@ -31,6 +31,16 @@ afterAll(async () => {
   await t?.close()
 })
 
+/** Waits until the server has acknowledged `count` events in all, then until they are in ClickHouse. */
+async function delivered(count: number): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while ((await t.app.metrics.eventsAccepted.get()).values[0]?.value !== count) {
+    if (Date.now() > deadline) throw new Error('the tracker did not deliver its events')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await t.flush()
+}
+
 const query = async (body: Record<string, unknown>) => {
   const response = await t.query(key, { site_id: 'shop.test', date_range: 'day', ...body })
   expect(response.statusCode).toBe(200)
@@ -50,13 +60,8 @@ it('counts a visit with SPA navigations, a custom event and an outbound click ex
   await page.waitForURL(/partner\.test/)
   await context.close()
 
-  // Six requests reached the server; wait until all are acknowledged and written.
-  const deadline = Date.now() + 20_000
-  while ((await t.app.metrics.eventsAccepted.get()).values[0]?.value !== 5) {
-    if (Date.now() > deadline) throw new Error('the tracker did not deliver its events')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  await t.flush()
+  // Three pageviews, Signup and the outbound click.
+  await delivered(5)
 
   expect(await query({ metrics: ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate'] })).toEqual([
     { metrics: [1, 1, 3, 5, 0], dimensions: [] },
@@ -106,12 +111,7 @@ it('records the consented set for a visitor who granted analytics consent', asyn
   await context.close()
 
   // Two pageviews, Signup, and a Click for each of the two buttons (consented tier only).
-  const deadline = Date.now() + 20_000
-  while ((await t.app.metrics.eventsAccepted.get()).values[0]?.value !== 5 + 5) {
-    if (Date.now() > deadline) throw new Error('the tracker did not deliver its events')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  await t.flush()
+  await delivered(5 + 5)
   const rows = await t.rows<{ name: string; tier: string; screen_width: number; fonts: string[]; returning: string }>(
     "SELECT name, tier, screen_width, fonts, returning FROM events WHERE tier = 'consented' ORDER BY timestamp, name",
   )

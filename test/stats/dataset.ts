@@ -17,6 +17,7 @@ import { newId, visits } from '../helpers/factories.ts'
 
 export const SITE = 'shop.test'
 export const DAY = '2026-03-10'
+export const ALL_METRICS = ['visitors', 'visits', 'pageviews', 'events', 'views_per_visit', 'bounce_rate', 'visit_duration']
 
 export async function seedDay(t: TestApp): Promise<void> {
   const [A, B, C, D] = [newId(), newId(), newId(), newId()]

@@ -4,7 +4,7 @@
 // entry or exit page filter selects the events of such visits).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
-import { DAY, SITE, seedDay, table } from './dataset.ts'
+import { ALL_METRICS, DAY, SITE, seedDay, table } from './dataset.ts'
 
 let t: TestApp
 let key: string
@@ -16,7 +16,7 @@ beforeAll(async () => {
 })
 afterAll(() => t?.close())
 
-const ALL = ['visitors', 'visits', 'pageviews', 'events', 'views_per_visit', 'bounce_rate', 'visit_duration']
+const ALL = ALL_METRICS
 
 async function aggregate(filters: unknown[], metrics = ALL): Promise<number[]> {
   const response = await t.query(key, { site_id: SITE, date_range: [DAY, DAY], metrics, filters })

@@ -2,7 +2,7 @@
 // aggregate and per dimension, and the metric/dimension combinations that are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
-import { DAY, SITE, seedDay, table } from './dataset.ts'
+import { ALL_METRICS, DAY, SITE, seedDay, table } from './dataset.ts'
 
 let t: TestApp
 let key: string
@@ -14,7 +14,7 @@ beforeAll(async () => {
 })
 afterAll(() => t?.close())
 
-const ALL = ['visitors', 'visits', 'pageviews', 'events', 'views_per_visit', 'bounce_rate', 'visit_duration']
+const ALL = ALL_METRICS
 
 async function query(body: Record<string, unknown>) {
   const response = await t.query(key, { site_id: SITE, date_range: [DAY, DAY], ...body })
