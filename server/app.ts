@@ -73,6 +73,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   ) as unknown as FastifyInstance
 
   registerErrorHandling(app)
+  // On close, connections still answering a request become idle afterwards; closing them as they
+  // do lets shutdown (and the spool drain after it) go on instead of waiting out keep-alive.
+  app.addHook('preClose', (done) => {
+    const closer = setInterval(() => app.server.closeIdleConnections(), 50)
+    app.server.once('close', () => clearInterval(closer))
+    done()
+  })
 
   // External plugins, then the databases, then the contexts (each registers its own routes).
   await app.register(rateLimit, {
