@@ -42,3 +42,9 @@ it('README documents every configuration variable and the commands', () => {
   }
   expect(readFileSync(join(projectRoot, '.ci', 'run'), 'utf8')).toContain('npm test')
 })
+
+it('package-lock.json lists every optional platform package, so `npm ci` works on a clean clone', async () => {
+  const { missingPlatformPackages } = await import('../scripts/lock-platforms.ts')
+  const lock = JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8'))
+  expect(missingPlatformPackages(lock), 'run `npm run lock:platforms`').toEqual([])
+})
