@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { buildTracker } from '../tracker/build.ts'
-import { buildAsnDatabase } from '../server/ingest/index.ts'
+import { buildAsnDatabase } from '../server/ingest/geo/asn-build.ts'
 import { distDir } from '../server/paths.ts'
 
 const outputs = {

@@ -37,6 +37,11 @@ const serializers = {
   res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
 }
 
+const MALFORMED_BODY = JSON.stringify({ error: 'invalid_request', message: 'the HTTP request is malformed' })
+const MALFORMED_REQUEST =
+  'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+  `Content-Length: ${Buffer.byteLength(MALFORMED_BODY)}\r\n\r\n${MALFORMED_BODY}`
+
 /** Per-request lines at debug level: at ingest rates an info line per event would be most of the work. */
 class RequestLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {
@@ -58,6 +63,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // A hop count trusts that many proxies in front of us (Fastify passes the hop index).
     trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
     logController: new RequestLog(),
+    // Malformed HTTP never reaches a route. Fastify's own handler logs the raw packet at trace
+    // level, headers (X-Forwarded-For) included; this one answers and logs nothing of it.
+    clientErrorHandler: (_error, socket) => {
+      if (socket.writable) socket.end(MALFORMED_REQUEST)
+    },
     // Opening the embedded databases and migrating can take a while on a busy machine.
     pluginTimeout: 120_000,
     // TypeBox checks bodies exactly as sent (no type coercion: {"n": 42} is a 400, not "42") and

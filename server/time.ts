@@ -5,8 +5,11 @@ export const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 export const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`)
 export const shiftDay = (day: string, days: number) => dayString(dayStart(day) + days * DAY_MS)
 
+/** A real date within what ClickHouse's DateTime can hold (1970 to 2105). */
 export function isCalendarDay(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(dayStart(text)) && dayString(dayStart(text)) === text
+  return (
+    /^(19[7-9]\d|20\d\d|210[0-5])-\d{2}-\d{2}$/.test(text) && !Number.isNaN(dayStart(text)) && dayString(dayStart(text)) === text
+  )
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>()

@@ -16,7 +16,7 @@ it('reports both databases and the spool in /api/health', async () => {
     status: 'ok',
     clickhouse: { ok: true },
     postgres: { ok: true },
-    spool: { backlogBytes: expect.any(Number), committedOffset: expect.any(Number), durableOffset: expect.any(Number) },
+    spool: { writable: true, backlogBytes: expect.any(Number), committedOffset: expect.any(Number), durableOffset: expect.any(Number) },
   })
 })
 

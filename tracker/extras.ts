@@ -7,20 +7,13 @@
  * and buttons, `Form: Submission` (never a field's value), and the system-font probe whose
  * result the core sends as `f`.
  */
+import { FONTS } from './fonts.ts'
 import type { Candor, Hook } from './t.ts'
 
 // Plausible's list of file extensions that count as downloads
 const DOWNLOAD =
   /\.(pdf|xlsx|docx|txt|rtf|csv|exe|key|pps|pptx?|7z|pkg|rar|gz|zip|avi|mov|mp4|mpeg|wmv|midi|mp3|wav|wma|dmg|iso|msi)$/i
 
-// common system fonts on Windows, macOS, Linux and Android; the policy names this fixed list.
-// -apple-system / San Francisco cannot be named in CSS, so it cannot be measured.
-const FONTS = [
-  'Arial', 'Helvetica', 'Helvetica Neue', 'Times New Roman', 'Courier New', 'Verdana', 'Georgia',
-  'Tahoma', 'Trebuchet MS', 'Comic Sans MS', 'Impact', 'Segoe UI', 'Calibri', 'Cambria',
-  'Consolas', 'Lucida Grande', 'Menlo', 'Monaco', 'Roboto', 'Open Sans', 'Noto Sans', 'Ubuntu',
-  'Cantarell', 'DejaVu Sans', 'Liberation Sans', 'PT Sans',
-]
 const GENERIC = ['monospace', 'serif', 'sans-serif']
 
 const candor = window.candor as Candor

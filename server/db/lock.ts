@@ -49,7 +49,9 @@ export function readLock(dataDir: string): LockInfo | null {
   } catch {
     return null
   }
-  return typeof info.pid === 'number' && alive(info.pid) ? info : null
+  // Our own pid in the file can only be a stale lock from an earlier run (a container's server
+  // gets the same pid on every start); a lock this process holds is never opened twice.
+  return typeof info.pid === 'number' && info.pid !== process.pid && alive(info.pid) ? info : null
 }
 
 export function acquireLock(dataDir: string): DataDirLock {

@@ -8,14 +8,13 @@ import { defaultGeoPaths, openGeo } from './geo/index.ts'
 import { eventRoutes } from './routes.ts'
 import { SaltStore } from './salts.ts'
 import { Ingest } from './service.ts'
-import { SessionTracker } from './sessions.ts'
+import { SESSION_TIMEOUT_SECONDS, SessionTracker } from './sessions.ts'
 import { Spool } from './spool.ts'
 import { Identity } from './steps/identity.ts'
+import { lookUpLocation } from './steps/location.ts'
 import { SpoolWriter, type WriterOptions } from './writer.ts'
 
-export { DROP_REASONS, type DropReason } from './pipeline.ts'
-export { buildAsnDatabase } from './geo/asn-build.ts'
-export { defaultGeoPaths } from './geo/index.ts'
+export type { DropReason } from './pipeline.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,7 +43,7 @@ export const ingestPlugin = fp<IngestPluginOptions>(
     const salts = new SaltStore(app.postgres)
     await salts.start()
     const identity = new Identity(salts)
-    const sessions = new SessionTracker(identity)
+    const sessions = new SessionTracker(identity, SESSION_TIMEOUT_SECONDS, (draft) => lookUpLocation(geo, draft))
     sessions.startSweeping()
 
     const { metrics } = app

@@ -3,7 +3,8 @@
 // integrations. `normalize` turns any of them into one IncomingEvent.
 import { Type, type Static } from 'typebox'
 import { badRequest } from '../errors.ts'
-import { isTimeZone } from '../sites/index.ts'
+import { canonicalHostname, isTimeZone } from '../sites/index.ts'
+import { FONTS } from '../../tracker/fonts.ts'
 
 const Url = Type.String({ minLength: 1, maxLength: 2048 })
 const Name = Type.String({ minLength: 1, maxLength: 120 })
@@ -34,7 +35,7 @@ export const EventPayload = Type.Object(
     p: Type.Optional(Props),
     m: Type.Optional(Props),
     $: Type.Optional(Type.Union([Revenue, Type.String({ maxLength: 200 })])),
-    w: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    w: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
     i: Type.Optional(Type.Boolean()),
     // Plausible Events API
     name: Type.Optional(Name),
@@ -49,8 +50,8 @@ export const EventPayload = Type.Object(
     l: Type.Optional(Type.String({ maxLength: 35 })),
     // Candor extensions: consented tier only (ignored without c)
     c: Type.Optional(Flag),
-    sw: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
-    sh: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    sw: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
+    sh: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
     dpr: Type.Optional(Type.Number({ minimum: 0, maximum: 20 })),
     f: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 })),
     rv: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500 })),
@@ -90,6 +91,7 @@ export interface IncomingEvent {
 }
 
 const MAX_PROPS = 30
+const KNOWN_FONTS = new Set(FONTS)
 const MAX_PROP_KEY = 300
 
 function parseProps(raw: EventPayload['p'], field: string): Record<string, string> {
@@ -132,9 +134,10 @@ function parseRevenue(raw: EventPayload['$'] | EventPayload['revenue']): Revenue
   const { amount, currency } = (revenue ?? {}) as { amount?: unknown; currency?: unknown }
   let decimal: string | null = null
   if (typeof amount === 'string' && /^-?\d{1,14}(\.\d{1,4})?$/.test(amount)) {
-    // Kept as text: a float would round the last digits of large amounts.
-    const [whole, fraction = ''] = amount.split('.')
-    decimal = `${whole}.${fraction.padEnd(4, '0')}`
+    // Kept as text: a float would round the last digits of large amounts. Leading zeros go:
+    // the amount is written into the spool as a JSON number, where 007 is not one.
+    const [whole = '', fraction = ''] = amount.split('.')
+    decimal = `${whole.replace(/^(-?)0+(?=\d)/, '$1')}.${fraction.padEnd(4, '0')}`
   } else if (typeof amount === 'number' && Number.isFinite(amount) && Math.abs(amount) < 1e14) {
     decimal = amount.toFixed(4)
   }
@@ -166,11 +169,14 @@ export function normalize(body: EventPayload): IncomingEvent {
     throw badRequest('url must be an absolute http(s) URL', 'url')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('url must be an absolute http(s) URL', 'url')
-  const domains = domain
-    .split(',')
-    .map((part) => part.trim().toLowerCase())
-    .filter(Boolean)
-  if (domains.length === 0 || domains.length > 10) throw badRequest('domain must name one to ten sites', 'domain')
+  const named = domain.split(',').map((part) => part.trim()).filter(Boolean)
+  if (named.length === 0 || named.length > 10) throw badRequest('domain must name one to ten sites', 'domain')
+  // Spelled as sites are stored: lower case, punycode, no trailing dot.
+  const domains = named.map((part) => {
+    const hostname = canonicalHostname(part)
+    if (hostname === null) throw badRequest(`"${part}" is not a domain name`, 'domain')
+    return hostname
+  })
   const consent = on(body.c)
   const screen =
     consent && body.sw !== undefined && body.sh !== undefined
@@ -189,7 +195,8 @@ export function normalize(body: EventPayload): IncomingEvent {
     language: body.l !== undefined && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(body.l) ? body.l : '',
     consent,
     screen,
-    fonts: consent && body.f ? [...new Set(body.f)].slice(0, 64) : [],
+    // Only names from the tracker's fixed list: anything else a page sends is dropped.
+    fonts: consent && body.f ? [...new Set(body.f)].filter((font) => KNOWN_FONTS.has(font)) : [],
     daysSinceFirstVisit: consent && body.rv !== undefined ? body.rv : null,
   }
 }

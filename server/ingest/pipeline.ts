@@ -61,6 +61,8 @@ export interface Draft {
   userAgent: UserAgentInfo
   source: Source
   location: Location
+  /** Whether `location` was looked up for this event (it is skipped for events continuing a visit). */
+  located: boolean
   /** The site's local calendar date of the event, YYYY-MM-DD. */
   localDay: string
   /** Daily visitor hash as a decimal UInt64. */
@@ -93,6 +95,7 @@ export function newDraft(event: IncomingEvent, request: RequestFacts, domain: st
       utmSource: '', utmMedium: '', utmCampaign: '', utmContent: '', utmTerm: '',
     },
     location: { countryCode: '', region: '', city: '', asn: 0, isp: '' },
+    located: false,
     localDay: '',
     visitorId: '',
   }

@@ -53,34 +53,39 @@ export class Ingest {
 
   async accept(event: IncomingEvent, request: RequestFacts): Promise<Outcome> {
     const { spool, sessions, metrics } = this.#deps
-    if (!spool.hasRoom()) {
-      throw unavailable('the event spool is full while ClickHouse catches up; retry later', SPOOL_FULL_RETRY_SECONDS)
-    }
-    let lines = ''
+    if (!spool.hasRoom()) throw this.#refusal()
     let dropped: DropReason | null = null
-    const recorded: Draft[] = []
+    const accepted: Draft[] = []
     for (const domain of event.domains) {
       const draft = newDraft(event, request, domain)
       const reason = await runPipeline(this.steps, draft)
-      if (reason !== undefined) {
+      if (reason === undefined) {
+        accepted.push(draft)
+      } else {
         metrics.eventsDropped.inc({ reason })
         dropped ??= reason
-        continue
       }
-      lines += sessions.record(draft)
-      recorded.push(draft)
     }
-    if (recorded.length === 0) return { stored: 0, dropped }
+    if (accepted.length === 0) return { stored: 0, dropped }
+    // Every site's pipeline has passed: only now move the visits on, with no await until the
+    // append, so a failure above leaves them untouched.
+    let lines = ''
+    for (const draft of accepted) lines += sessions.record(draft)
     try {
       await spool.append(lines)
     } catch (error) {
-      for (const draft of recorded) sessions.forget(draft)
-      if (error instanceof SpoolFullError) {
-        throw unavailable('the event spool is full while ClickHouse catches up; retry later', SPOOL_FULL_RETRY_SECONDS)
-      }
-      throw error
+      for (const draft of accepted) sessions.forget(draft)
+      throw error instanceof SpoolFullError ? this.#refusal() : error
     }
-    metrics.eventsAccepted.inc(recorded.length)
-    return { stored: recorded.length, dropped }
+    metrics.eventsAccepted.inc(accepted.length)
+    return { stored: accepted.length, dropped }
+  }
+
+  /** Why the spool takes no more events. */
+  #refusal() {
+    const { spool } = this.#deps
+    if (spool.failed) return unavailable('the event spool cannot write to disk; the server needs attention', SPOOL_FULL_RETRY_SECONDS)
+    if (spool.sealed) return unavailable('the server is shutting down; retry shortly', 5)
+    return unavailable('the event spool is full while ClickHouse catches up; retry later', SPOOL_FULL_RETRY_SECONDS)
   }
 }

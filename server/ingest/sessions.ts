@@ -29,12 +29,16 @@ export interface PreviousDay {
 
 export class SessionTracker {
   readonly #visits = new Map<string, VisitRowState>()
+  /** Every key a visit is filed under: today's hash, and yesterday's for a visit crossing midnight. */
+  readonly #keys = new WeakMap<VisitRowState, string[]>()
   readonly #ids = new SessionIds()
   #sweeper: NodeJS.Timeout | undefined
 
   constructor(
     readonly previousDay: PreviousDay,
     readonly timeoutSeconds = SESSION_TIMEOUT_SECONDS,
+    /** Looks up the location of an event the pipeline skipped but whose attributes now start or re-tier a visit. */
+    readonly locateLate: (draft: Draft) => void = () => {},
   ) {}
 
   get size(): number {
@@ -69,7 +73,8 @@ export class SessionTracker {
 
   /** Forgets a visit whose rows could not be spooled, so no later row cancels one never stored. */
   forget(draft: Draft): void {
-    this.#visits.delete(`${draft.site.id}:${draft.visitorId}`)
+    const visit = this.#visits.get(`${draft.site.id}:${draft.visitorId}`)
+    if (visit) for (const key of this.#keys.get(visit) ?? []) this.#visits.delete(key)
   }
 
   #open(draft: Draft, now: number): VisitRowState | undefined {
@@ -81,6 +86,7 @@ export class SessionTracker {
     if (carried && now - carried.last <= this.timeoutSeconds) {
       // Remember the visit under today's hash as well; the sweep removes both keys together.
       this.#visits.set(key, carried)
+      this.#keys.get(carried)?.push(key)
       return carried
     }
     return undefined
@@ -94,6 +100,9 @@ export class SessionTracker {
     const interaction = !pageview && interactive ? 1 : 0
     let visit = this.#open(draft, now)
     let lines = ''
+    if (visit === undefined || visit.consented !== draft.consented) {
+      if (!draft.located) this.locateLate(draft)
+    }
     if (visit === undefined) {
       visit = {
         sessionId: this.#ids.next(),
@@ -110,7 +119,9 @@ export class SessionTracker {
         consented: draft.consented,
         fragment: visitFragment(draft),
       }
-      this.#visits.set(`${draft.site.id}:${draft.visitorId}`, visit)
+      const key = `${draft.site.id}:${draft.visitorId}`
+      this.#visits.set(key, visit)
+      this.#keys.set(visit, [key])
     } else {
       lines += sessionLine(visit, -1)
       if (visit.consented !== draft.consented) {

@@ -3,30 +3,42 @@
 // acknowledgement costs one disk sync per group, not per event. Segments are opened with O_DSYNC:
 // a write returns once its data is on disk, in one trip to the thread pool instead of write then
 // fdatasync (each trip also waits for the busy event loop to pick up its completion).
-//
-// Layout of DATA_DIR/spool: segment files named by the global byte offset where they start
-// (<offset>.spool, 16 digits), holding whole lines; and `checkpoint`, the offset up to which
-// ClickHouse has the data plus the batch being written (a write-ahead record of its boundaries,
-// so a replay rebuilds the very same batch and its deduplication token).
-import { constants, mkdirSync, readdirSync } from 'node:fs'
-import { open, readFile, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises'
+// The files and their recovery are described in spool-files.ts.
+import { constants, mkdirSync } from 'node:fs'
+import { open, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { unavailable } from '../errors.ts'
+import {
+  readCheckpoint,
+  recoverSegments,
+  saveCheckpoint,
+  sealGroup,
+  segmentName,
+  syncDirectory,
+  type Batch,
+  type Checkpoint,
+} from './spool-files.ts'
 
-export interface Batch {
-  readonly start: number
-  readonly end: number
-}
-
-interface Checkpoint {
-  committed: number
-  pending: Batch | null
-}
+export type { Batch } from './spool-files.ts'
 
 interface Segment {
   readonly base: number
+  /** Bytes placed in the file (written, or being written). */
   size: number
   reader?: FileHandle
+}
+
+interface Waiter {
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+interface Group {
+  /** Spool offset just past this group's bytes. */
+  end: number
+  waiters: Waiter[]
+  landed: boolean
+  started: bigint
 }
 
 export class SpoolFullError extends Error {
@@ -35,36 +47,15 @@ export class SpoolFullError extends Error {
   }
 }
 
-const SEGMENT_NAME = /^(\d{16})\.spool$/
 /** Positional writes (groups may be in flight together) that return once their data is on disk. */
 const WRITE_DURABLY = constants.O_WRONLY | constants.O_CREAT | constants.O_DSYNC
 const MAX_GROUPS_IN_FLIGHT = 2
-
-interface Group {
-  /** Spool offset just past this group's bytes. */
-  end: number
-  waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>
-  landed: boolean
-  started: bigint
-}
 
 async function writeFully(file: FileHandle, data: Buffer, position: number): Promise<void> {
   let written = 0
   while (written < data.length) {
     const { bytesWritten } = await file.write(data, written, data.length - written, position + written)
     written += bytesWritten
-  }
-}
-const segmentName = (base: number) => `${String(base).padStart(16, '0')}.spool`
-
-/** A line is whole when it is a tagged JSON object; anything else at the tail is a torn write. */
-function wholeLine(line: string): boolean {
-  if (line.length < 3 || (line[0] !== 'E' && line[0] !== 'S')) return false
-  try {
-    JSON.parse(line.slice(1))
-    return true
-  } catch {
-    return false
   }
 }
 
@@ -87,7 +78,7 @@ export class Spool {
   #durableEnd: number
   #queue: string[] = []
   #queuedBytes = 0
-  #waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = []
+  #waiters: Waiter[] = []
   #flushing: Promise<void> | null = null
   /** Groups written or being written, oldest first, not yet acknowledged. */
   #groups: Group[] = []
@@ -95,6 +86,7 @@ export class Spool {
   #slotFree: (() => void) | null = null
   #failure: Error | null = null
   #closed = false
+  #readersClosed = false
   readonly #listeners = new Set<() => void>()
 
   private constructor(options: SpoolOptions, segments: Segment[], checkpoint: Checkpoint, durableEnd: number) {
@@ -107,26 +99,26 @@ export class Spool {
     this.#durableEnd = durableEnd
   }
 
-  /** Opens the spool, cutting off a torn tail left by a crash (it was never acknowledged). */
+  /** Opens the spool, cutting off what a crash left half-written (it was never acknowledged). */
   static async open(options: SpoolOptions): Promise<Spool> {
     mkdirSync(options.dir, { recursive: true })
-    const checkpoint = await readCheckpoint(options.dir)
-    const segments: Segment[] = []
-    for (const name of readdirSync(options.dir).sort()) {
-      const match = SEGMENT_NAME.exec(name)
-      if (match) segments.push({ base: Number(match[1]), size: (await stat(join(options.dir, name))).size })
-    }
+    const segments = await recoverSegments(options.dir)
+    let checkpoint = await readCheckpoint(options.dir, segments)
     const last = segments.at(-1)
-    if (last) last.size = await validTail(join(options.dir, segmentName(last.base)), last, checkpoint.committed)
     const durableEnd = last ? last.base + last.size : checkpoint.committed
     if (checkpoint.committed > durableEnd) {
       throw new Error(`spool checkpoint ${checkpoint.committed} is past the end of the spool (${durableEnd}) in ${options.dir}`)
     }
     // A recorded batch past the end can only follow a lost disk write; batch afresh from `committed`.
-    if (checkpoint.pending && checkpoint.pending.end > durableEnd) checkpoint.pending = null
-    const spool = new Spool(options, segments, checkpoint, durableEnd)
+    if (checkpoint.pending && checkpoint.pending.end > durableEnd) checkpoint = { ...checkpoint, pending: null }
+    const spool = new Spool(options, segments.map((segment) => ({ ...segment })), checkpoint, durableEnd)
     await spool.#dropDrainedSegments()
     return spool
+  }
+
+  /** Random per spool; part of every deduplication token. */
+  get id(): string {
+    return this.#checkpoint.id
   }
 
   get committed(): number {
@@ -147,7 +139,17 @@ export class Spool {
     return this.#durableEnd - this.#checkpoint.committed
   }
 
-  /** False when an append now would go past SPOOL_MAX_BYTES, or the spool can no longer write. */
+  /** Set once a write failed: nothing more can be acknowledged until a restart. */
+  get failed(): boolean {
+    return this.#failure !== null
+  }
+
+  /** Set once sealed for shutdown. */
+  get sealed(): boolean {
+    return this.#closed
+  }
+
+  /** Whether appends are taken: not failed, not sealed, and the backlog (queued appends included) under SPOOL_MAX_BYTES. */
   hasRoom(): boolean {
     return this.#failure === null && !this.#closed && this.backlogBytes + this.#queuedBytes < this.#maxBytes
   }
@@ -169,47 +171,50 @@ export class Spool {
     return done
   }
 
+  #nextSlot(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#slotFree = resolve))
+  }
+
   /**
    * Writes queued appends as groups at known positions, up to two groups in flight: while one
    * write waits for the disk or for the busy event loop to notice it finished, the next group
    * is already on its way. Groups are acknowledged strictly in order, so what is acknowledged
-   * is always a prefix of the file (a crash between them leaves a hole after it, which the next
-   * start cuts off as a torn tail).
+   * is always a prefix of the file.
    */
   async #flush(): Promise<void> {
     while (this.#queue.length > 0 && this.#failure === null) {
       if (this.#inFlight >= MAX_GROUPS_IN_FLIGHT) {
-        await new Promise<void>((resolve) => (this.#slotFree = resolve))
+        await this.#nextSlot()
         continue
       }
-      const data = Buffer.from(this.#queue.join(''))
+      const data = sealGroup(this.#queue.join(''))
       const group: Group = { end: 0, waiters: this.#waiters, landed: false, started: process.hrtime.bigint() }
       this.#queue = []
       this.#waiters = []
       this.#queuedBytes = 0
-      let file: FileHandle
-      let position: number
+      this.#groups.push(group)
+      let placed: { file: FileHandle; position: number }
       try {
-        ;({ file, position } = await this.#place(data.length))
+        placed = await this.#place(data.length)
       } catch (error) {
-        this.#groups.push(group)
         this.#fail(error as Error)
         break
       }
-      group.end = this.#segments.at(-1)!.base + position + data.length
-      this.#groups.push(group)
+      group.end = this.#segments.at(-1)!.base + placed.position + data.length
       this.#inFlight++
-      void writeFully(file, data, position).then(
-        () => {
-          group.landed = true
-          this.#settle()
-        },
-        (error: Error) => this.#fail(error),
-      ).finally(() => {
-        this.#inFlight--
-        this.#slotFree?.()
-        this.#slotFree = null
-      })
+      void writeFully(placed.file, data, placed.position)
+        .then(
+          () => {
+            group.landed = true
+            this.#settle()
+          },
+          (error: Error) => this.#fail(error),
+        )
+        .finally(() => {
+          this.#inFlight--
+          this.#slotFree?.()
+          this.#slotFree = null
+        })
     }
     this.#flushing = null
   }
@@ -218,10 +223,10 @@ export class Spool {
   async #place(length: number): Promise<{ file: FileHandle; position: number }> {
     let segment = this.#segments.at(-1)
     if (!this.#writer || !segment || segment.size + length > this.#segmentBytes) {
-      while (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#slotFree = resolve))
+      while (this.#inFlight > 0) await this.#nextSlot()
       if (this.#failure) throw this.#failure
       await this.#writer?.close()
-      // A new segment on every start too: the previous process may have left its tail torn.
+      // A new segment on every start too: a crash may have cut the previous one short.
       const base = this.#durableEnd
       this.#writer = await open(join(this.#dir, segmentName(base)), WRITE_DURABLY)
       // An empty segment left at this very offset by the previous process is simply reused.
@@ -229,6 +234,7 @@ export class Spool {
       await syncDirectory(this.#dir)
       segment = this.#segments.at(-1)!
     }
+    if (this.#failure) throw this.#failure
     const position = segment.size
     segment.size += length
     return { file: this.#writer, position }
@@ -245,16 +251,32 @@ export class Spool {
     for (const listener of this.#listeners) listener()
   }
 
-  /** After a failed write nothing from it on can be acknowledged honestly. */
+  /**
+   * After a failed write nothing from it on can be acknowledged honestly: its waiters and every
+   * later one are refused, and once the writes in flight are over the file is cut back to what was
+   * acknowledged, so that bytes of a refused group can never be replayed.
+   */
   #fail(error: Error): void {
-    this.#failure ??= error
+    if (this.#failure === null) {
+      this.#failure = error
+      void this.#cutBackAfterFailure()
+    }
     const refusal = unavailable('the event spool cannot write to disk', 30)
-    const failed = this.#groups.findIndex((group) => !group.landed)
-    for (const group of this.#groups.splice(Math.max(failed, 0))) for (const waiter of group.waiters) waiter.reject(refusal)
+    for (const group of this.#groups.splice(0)) for (const waiter of group.waiters) waiter.reject(refusal)
     for (const waiter of this.#waiters) waiter.reject(refusal)
     this.#queue = []
     this.#waiters = []
     this.#queuedBytes = 0
+  }
+
+  async #cutBackAfterFailure(): Promise<void> {
+    while (this.#inFlight > 0) await this.#nextSlot()
+    const segment = this.#segments.at(-1)
+    if (!segment || !this.#writer) return
+    segment.size = Math.max(0, this.#durableEnd - segment.base)
+    await this.#writer.truncate(segment.size).catch(() => {
+      // The disk refuses even that; the seals keep a half-written group from being replayed.
+    })
   }
 
   /**
@@ -262,6 +284,7 @@ export class Spool {
    * Returns null when there is nothing to read.
    */
   async read(from: number, maxBytes: number): Promise<{ batch: Batch; data: Buffer } | null> {
+    if (this.#readersClosed) throw new Error('the spool is closed')
     if (from >= this.#durableEnd) return null
     const segment = this.#segments.findLast((candidate) => candidate.base <= from)
     if (!segment) throw new Error(`spool offset ${from} is in no segment`)
@@ -277,27 +300,17 @@ export class Spool {
 
   /** Records the batch about to be written, before writing it (write-ahead). */
   async beginBatch(batch: Batch): Promise<void> {
-    await this.#saveCheckpoint({ committed: this.#checkpoint.committed, pending: batch })
+    await this.#saveCheckpoint({ ...this.#checkpoint, pending: batch })
   }
 
   /** Records that ClickHouse holds everything before `offset`, and deletes drained segments. */
   async commit(offset: number): Promise<void> {
-    await this.#saveCheckpoint({ committed: offset, pending: null })
+    await this.#saveCheckpoint({ ...this.#checkpoint, committed: offset, pending: null })
     await this.#dropDrainedSegments()
   }
 
   async #saveCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    const path = join(this.#dir, 'checkpoint')
-    const temporary = `${path}.tmp`
-    const file = await open(temporary, 'w')
-    try {
-      await file.writeFile(JSON.stringify(checkpoint))
-      await file.datasync()
-    } finally {
-      await file.close()
-    }
-    await rename(temporary, path)
-    await syncDirectory(this.#dir)
+    await saveCheckpoint(this.#dir, checkpoint)
     this.#checkpoint = checkpoint
   }
 
@@ -316,56 +329,18 @@ export class Spool {
   async seal(): Promise<void> {
     this.#closed = true
     while (this.#flushing) await this.#flushing
-    while (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#slotFree = resolve))
+    while (this.#inFlight > 0) await this.#nextSlot()
     await this.#writer?.close()
     this.#writer = undefined
   }
 
+  /** Seals, then closes the files; reads fail from now on. */
   async close(): Promise<void> {
     await this.seal()
+    this.#readersClosed = true
     for (const segment of this.#segments) {
       await segment.reader?.close()
       segment.reader = undefined
     }
-  }
-}
-
-async function readCheckpoint(dir: string): Promise<Checkpoint> {
-  try {
-    const parsed = JSON.parse(await readFile(join(dir, 'checkpoint'), 'utf8')) as Partial<Checkpoint>
-    if (typeof parsed.committed === 'number') return { committed: parsed.committed, pending: parsed.pending ?? null }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`unreadable spool checkpoint in ${dir}: ${String(error)}`)
-  }
-  // No checkpoint yet: everything in the spool is still to be written.
-  const first = readdirSync(dir).filter((name) => SEGMENT_NAME.test(name)).sort()[0]
-  return { committed: first ? Number(SEGMENT_NAME.exec(first)![1]) : 0, pending: null }
-}
-
-/** The length of the valid prefix of the last segment; a torn tail is truncated away. */
-async function validTail(path: string, segment: Segment, committed: number): Promise<number> {
-  if (segment.size === 0) return 0
-  const content = await readFile(path)
-  const from = Math.max(0, committed - segment.base)
-  let valid = from
-  let cursor = from
-  while (cursor < content.length) {
-    const newline = content.indexOf(0x0a, cursor)
-    if (newline === -1 || !wholeLine(content.toString('utf8', cursor, newline))) break
-    cursor = newline + 1
-    valid = cursor
-  }
-  if (valid < content.length) await truncate(path, valid)
-  return valid
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } catch {
-    // Some filesystems refuse fsync on a directory; the data files themselves are synced.
-  } finally {
-    await handle.close()
   }
 }

@@ -4,6 +4,7 @@
 // backoff and the spool grows; the ingest route refuses with 503 once it reaches SPOOL_MAX_BYTES.
 import type { InsertRows } from '../db/index.ts'
 import { SPOOL_TABLES } from './rows.ts'
+import { SEAL_TAG } from './spool-files.ts'
 import type { Batch, Spool } from './spool.ts'
 
 export interface WriterOptions {
@@ -27,13 +28,17 @@ export interface TablePart {
   readonly count: number
 }
 
-/** Splits a batch into one insert per table, by each line's tag (the tag itself is dropped). */
+/** Splits a batch into one insert per table, by each line's tag (the tag itself is dropped; group seals are skipped). */
 export function splitBatch(data: Buffer): TablePart[] {
   const lines = new Map<number, Buffer[]>()
   let cursor = 0
   while (cursor < data.length) {
     const end = data.indexOf(NEWLINE, cursor) + 1
     const tag = data[cursor]!
+    if (tag === SEAL_TAG) {
+      cursor = end
+      continue
+    }
     let group = lines.get(tag)
     if (!group) lines.set(tag, (group = []))
     group.push(data.subarray(cursor + 1, end))
@@ -46,7 +51,8 @@ export function splitBatch(data: Buffer): TablePart[] {
   })
 }
 
-export const batchToken = (batch: Batch) => `candor-spool-${batch.start}-${batch.end}`
+/** Unique per spool and batch: a replay of the batch gets the same token, another spool's batch never does. */
+export const batchToken = (spoolId: string, batch: Batch) => `candor-${spoolId}-${batch.start}-${batch.end}`
 
 export class SpoolWriter {
   readonly #options: Required<Omit<WriterOptions, 'onFlush' | 'onError'>> & Pick<WriterOptions, 'onFlush' | 'onError'>
@@ -142,7 +148,7 @@ export class SpoolWriter {
     if (pending && read.batch.end !== pending.end) throw new Error(`spool batch ${pending.start}-${pending.end} could not be read back whole`)
     if (!pending) await spool.beginBatch(read.batch)
     const started = process.hrtime.bigint()
-    const token = batchToken(read.batch)
+    const token = batchToken(spool.id, read.batch)
     const counts = { events: 0, sessions: 0 }
     for (const part of splitBatch(read.data)) {
       await this.#options.insertRows(part.table, part.columns, part.rows, token)

@@ -20,7 +20,12 @@ const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
   clickhouse: Check,
   postgres: Check,
-  spool: Type.Object({ backlogBytes: Type.Integer(), committedOffset: Type.Integer(), durableOffset: Type.Integer() }),
+  spool: Type.Object({
+    writable: Type.Boolean({ description: 'False after a disk error: events are refused until a restart' }),
+    backlogBytes: Type.Integer(),
+    committedOffset: Type.Integer(),
+    durableOffset: Type.Integer(),
+  }),
 })
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -33,29 +38,31 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Health, 503: Health },
       },
     },
-    async (_request, reply) => {
-      const check = async (probe: () => Promise<unknown>) => {
+    async (request, reply) => {
+      // The answer is public: the reason goes to the log, not to the caller (it may name hosts).
+      const check = async (name: string, probe: () => Promise<unknown>) => {
         try {
           await probe()
           return { ok: true }
         } catch (error) {
-          return { ok: false, error: error instanceof Error ? error.message.slice(0, 200) : 'unreachable' }
+          request.log.warn({ err: error }, `health check: ${name} is unreachable`)
+          return { ok: false, error: 'unreachable' }
         }
       }
       const [clickhouse, postgres] = await Promise.all([
-        check(async () => {
+        check('ClickHouse', async () => {
           const ping = await app.clickhouse.client.ping()
           if (!ping.success) throw ping.error
         }),
-        check(() => app.postgres.query('SELECT 1')),
+        check('Postgres', () => app.postgres.query('SELECT 1')),
       ])
       const { spool } = app.ingest
-      const ok = clickhouse.ok && postgres.ok
+      const ok = clickhouse.ok && postgres.ok && !spool.failed
       return reply.status(ok ? 200 : 503).send({
         status: ok ? 'ok' : 'degraded',
         clickhouse,
         postgres,
-        spool: { backlogBytes: spool.backlogBytes, committedOffset: spool.committed, durableOffset: spool.durableEnd },
+        spool: { writable: !spool.failed, backlogBytes: spool.backlogBytes, committedOffset: spool.committed, durableOffset: spool.durableEnd },
       })
     },
   )

@@ -58,7 +58,9 @@ type RetentionListener = (site: Site, previousDays: number) => Promise<void>
 
 export class SitesService {
   readonly #pg: Postgres
-  readonly #byDomain = new Map<string, { site: Site | null; expires: number }>()
+  readonly #byDomain = new Map<string, { site: Site; expires: number }>()
+  /** Domains with no site, kept apart so junk domains cannot push real sites out. */
+  readonly #unknown = new Map<string, number>()
   readonly #byId = new Map<number, { site: Site; expires: number }>()
   readonly #byKey = new Map<string, { siteId: number; expires: number }>()
   readonly #retentionListeners: RetentionListener[] = []
@@ -70,12 +72,16 @@ export class SitesService {
   /** Caches an answer about a domain (a site, or that there is none), bounded by evicting the oldest. */
   #remember(domain: string, site: Site | null): void {
     const expires = Date.now() + CACHE_TTL_MS
+    if (site === null) {
+      if (this.#unknown.size >= 10_000) this.#unknown.delete(this.#unknown.keys().next().value!)
+      this.#unknown.set(domain, expires)
+      return
+    }
+    this.#unknown.delete(domain)
     if (this.#byDomain.size >= 10_000) this.#byDomain.delete(this.#byDomain.keys().next().value!)
     this.#byDomain.set(domain, { site, expires })
-    if (site) {
-      if (this.#byId.size >= 10_000) this.#byId.delete(this.#byId.keys().next().value!)
-      this.#byId.set(site.id, { site, expires })
-    }
+    if (this.#byId.size >= 10_000) this.#byId.delete(this.#byId.keys().next().value!)
+    this.#byId.set(site.id, { site, expires })
   }
 
   async add(input: NewSite): Promise<Site> {
@@ -106,8 +112,10 @@ export class SitesService {
 
   /** The site for a domain as the tracker sends it, from memory when recently seen. */
   find(domain: string): Site | null | Promise<Site | null> {
+    const now = Date.now()
     const cached = this.#byDomain.get(domain)
-    if (cached && cached.expires > Date.now()) return cached.site
+    if (cached && cached.expires > now) return cached.site
+    if ((this.#unknown.get(domain) ?? 0) > now) return null
     return this.#load(domain)
   }
 

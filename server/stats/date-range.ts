@@ -15,6 +15,9 @@ export interface DateRange {
   readonly lastDay: string
 }
 
+/** The end of what ClickHouse's DateTime holds. */
+const LATEST = Date.UTC(2106, 0, 1)
+
 const monthStart = (day: string) => `${day.slice(0, 7)}-01`
 function addMonths(day: string, months: number): string {
   const [year, month] = day.split('-').map(Number) as [number, number]
@@ -60,6 +63,7 @@ export function parseDateRange(input: unknown, context: RangeContext): DateRange
       throw badRequest('date_range [from, to] takes two dates (YYYY-MM-DD) or two ISO 8601 times with an offset', 'date_range')
     }
     if (fromMs >= toMs) throw badRequest('date_range starts after it ends', 'date_range')
+    if (fromMs < 0 || toMs > LATEST) throw badRequest('date_range must lie between 1970 and 2105', 'date_range')
     return instants(fromMs, toMs, timezone)
   }
   switch (input) {

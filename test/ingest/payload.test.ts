@@ -87,8 +87,13 @@ describe('formats', () => {
     expect(event.domains).toEqual(['shop.test'])
   })
 
-  it('splits a comma-separated domain list, lower-cased and trimmed', () => {
-    expect(normalize({ ...base, d: 'Shop.Test, blog.test,,' }).domains).toEqual(['shop.test', 'blog.test'])
+  it('splits a comma-separated domain list, spelled as sites are stored', () => {
+    expect(normalize({ ...base, d: 'Shop.Test, blog.test.,,' }).domains).toEqual(['shop.test', 'blog.test'])
+    expect(normalize({ ...base, d: 'bücher.de' }).domains).toEqual(['xn--bcher-kva.de'])
+  })
+
+  it('refuses a domain that is not a hostname, naming the field', () => {
+    for (const d of ['a\u0000.com', 'shop.test/path', 'http://shop.test', 'a b.test']) expect(refusal({ ...base, d }).field).toBe('domain')
   })
 
   it('names the missing field of an incomplete event', () => {
@@ -173,6 +178,13 @@ describe('revenue', () => {
     expect(normalize({ ...base, $: { amount: '99999999999999.9999', currency: 'EUR' } }).revenue?.amount).toBe('99999999999999.9999')
   })
 
+  it('drops leading zeros, so the amount stays a JSON number in the spool', () => {
+    expect(normalize({ ...base, $: { amount: '007', currency: 'EUR' } }).revenue).toEqual({ amount: '7.0000', currency: 'EUR' })
+    expect(normalize({ ...base, $: { amount: '-00.5', currency: 'EUR' } }).revenue).toEqual({ amount: '-0.5000', currency: 'EUR' })
+    expect(normalize({ ...base, $: { amount: '000', currency: 'EUR' } }).revenue).toEqual({ amount: '0.0000', currency: 'EUR' })
+    expect(() => JSON.parse(`[${normalize({ ...base, $: { amount: '0012', currency: 'EUR' } }).revenue!.amount}]`)).not.toThrow()
+  })
+
   it('refuses a non-numeric amount, a huge one, a bad currency, and unparsable JSON', () => {
     expect(refusal({ ...base, $: { amount: 'ten', currency: 'EUR' } }).field).toBe('revenue.amount')
     expect(refusal({ ...base, $: { amount: 1e14, currency: 'EUR' } }).field).toBe('revenue.amount')
@@ -206,6 +218,10 @@ describe('consented-tier fields', () => {
     expect(normalize({ ...base, c: 1, sw: 390, sh: 844 }).screen).toEqual({ width: 390, height: 844, pixelRatio: 1 })
     expect(normalize({ ...base, c: 1, sw: 390 }).screen).toBeNull()
     expect(normalize({ ...base, c: 1, rv: 0 }).daysSinceFirstVisit).toBe(0)
+  })
+
+  it("keep only fonts of the tracker's fixed list", () => {
+    expect(normalize({ ...base, c: 1, f: ['Arial', 'my-secret-font', 'DejaVu Sans', 'x'.repeat(60)] }).fonts).toEqual(['Arial', 'DejaVu Sans'])
   })
 })
 

@@ -324,6 +324,40 @@ describe('crossing midnight', () => {
     tracker.sweep(midnight + 60 + 1801)
     expect(tracker.size).toBe(0)
   })
+
+  it('forgets a carried visit under both hashes when its rows could not be spooled', async () => {
+    const tracker = new SessionTracker(yesterdayOf)
+    tracker.record(await enriched({}, { visitorId: YESTERDAY_HASH, at: midnight - 60 }))
+    const carried = await enriched({}, { visitorId: TODAY_HASH, at: midnight + 60 })
+    tracker.record(carried)
+    tracker.forget(carried)
+    expect(tracker.size).toBe(0)
+  })
+})
+
+describe('an event whose location the pipeline skipped', () => {
+  it('is located late when it turns out to start or re-tier a visit', async () => {
+    const located: string[] = []
+    const tracker = new SessionTracker(noYesterday, SESSION_TIMEOUT_SECONDS, (draft) => {
+      located.push(draft.visitorId)
+      draft.location.countryCode = 'GB'
+      draft.located = true
+    })
+    const first = await enriched({}, { visitorId: '31' })
+    first.located = false
+    first.location.countryCode = ''
+    expect(sessionRows(parse(tracker.record(first)))[0]!.row.country_code).toBe('GB')
+    // Continuing in the same tier: the visit's attributes are used, no lookup.
+    const next = await enriched({}, { visitorId: '31', at: T0 + 10 })
+    next.located = false
+    tracker.record(next)
+    expect(located).toEqual(['31'])
+    // A tier change builds new attributes: looked up again.
+    const consented = await enriched({ c: 1 }, { visitorId: '31', at: T0 + 20 })
+    consented.located = false
+    tracker.record(consented)
+    expect(located).toEqual(['31', '31'])
+  })
 })
 
 describe('a tier change mid-visit', () => {

@@ -251,6 +251,9 @@ describe('page: cleanPage', () => {
     expect(page({ u: 'https://shop.test/app#/cart?coupon=SECRET', h: 1 })).toBe('/app#/cart')
     expect(page({ u: 'https://shop.test/app?x=1#', h: 1 })).toBe('/app')
     expect(page({ u: 'https://shop.test/app', h: 1 })).toBe('/app')
+    // Parameters in the fragment are not a route: tokens and values never reach the path.
+    expect(page({ u: 'https://shop.test/cb#access_token=SECRET&state=1', h: 1 })).toBe('/cb#access_token')
+    expect(page({ u: 'https://shop.test/app#/a&b=SECRET', h: 1 })).toBe('/app#/a')
   })
 
   it('decodes percent-encoded characters and leaves malformed sequences alone', () => {
@@ -351,6 +354,9 @@ describe('source: attributeSource', () => {
     // A tag that is a known host is named like a referrer.
     expect(attribute({ u: 'https://shop.test/?ref=news.ycombinator.com' }).referrerSource).toBe('Hacker News')
     expect(attribute({ u: 'https://shop.test/?utm_source=%20%20' }).referrerSource).toBe('')
+    // ?ref= and ?source= are ordinary parameters: only a source-like name is taken from them.
+    expect(attribute({ u: 'https://shop.test/?ref=someone@example.com' }).referrerSource).toBe('')
+    expect(attribute({ u: 'https://shop.test/?source=a%2Fb%3Fc' }).referrerSource).toBe('')
   })
 
   it('clips utm values to 300 characters', () => {

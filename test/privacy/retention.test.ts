@@ -80,3 +80,18 @@ it("applies a shortened retention to the rows already stored, for that site only
   const [latest] = await t.rows<{ retention_days: number }>("SELECT retention_days FROM events WHERE pathname = '/after'")
   expect(latest!.retention_days).toBe(90)
 })
+
+it('an hourly pass brings rows written later with an old retention up to date', async () => {
+  const { reconcileRetention } = await import('../../server/privacy/index.ts')
+  const shop = await t.app.sites.get('shop.test')
+  // A row that was still in a spool when the retention changed, stamped with the old value.
+  await insertOld(shop.id, 200, 400, 3001)
+  await insertOld(shop.id, 5, 400, 3002)
+  // blog.test too: the TTL test above stamped a row with 30 days while the site keeps 400.
+  expect(await reconcileRetention(t.app.clickhouse, t.app.sites)).toEqual(['blog.test', 'shop.test'])
+  const stamped = await t.rows<{ retention_days: number }>('SELECT DISTINCT retention_days FROM events WHERE site_id = {site:UInt32}', { site: shop.id })
+  expect(stamped).toEqual([{ retention_days: 90 }])
+  const old = await t.rows<{ n: number }>("SELECT count() AS n FROM events WHERE site_id = {site:UInt32} AND pathname = '/200'", { site: shop.id })
+  expect(old[0]!.n).toBe(0)
+  expect(await reconcileRetention(t.app.clickhouse, t.app.sites)).toEqual([])
+})

@@ -38,6 +38,10 @@ describe('unknown names answer 400 with {error, message, field} naming them', ()
     ['order_by a metric not queried', { order_by: [['visitors', 'desc'], ['pageviews', 'asc']] }, 'order_by[1]', /"pageviews"/],
     ['order_by a dimension not queried', { dimensions: ['event:page'], order_by: [['visit:source', 'asc']] }, 'order_by[0]', /"visit:source"/],
     ['an unknown date_range', { date_range: 'fortnight' }, 'date_range', /unknown date_range "fortnight"/],
+    ['a date past what ClickHouse holds', { date_range: ['9999-12-31', '9999-12-31'] }, 'date_range', /two dates/],
+    ['a date before 1970', { date_range: ['0000-01-01', '1969-12-31'] }, 'date_range', /two dates/],
+    ['a `date` past 2105', { date_range: 'day', date: '9999-12-31' }, 'date', /not a date/],
+    ['instants past 2105', { date_range: ['2200-01-01T00:00:00Z', '2200-01-02T00:00:00Z'] }, 'date_range', /between 1970 and 2105/],
   ]
   it.each(cases)('%s', async (_, body, field, message) => {
     const before = await stored()

@@ -8,20 +8,26 @@ export interface Locator {
 }
 
 /** `needed` says whether this event's own location will be used (true when not given). */
+/** Fills in the event's location from its IP, by tier. */
+export function lookUpLocation(geo: Locator, draft: Draft): void {
+  const found = geo.locate(draft.request.ip)
+  const location = draft.location
+  location.countryCode = found.countryCode
+  location.region = found.region
+  if (draft.consented) {
+    location.city = found.city
+    location.asn = found.asn
+    location.isp = found.isp
+  }
+  draft.located = true
+}
+
+/** `needed` says whether this event's own location will be used (true when not given). */
 export function locate(geo: Locator, needed: (draft: Draft) => boolean = () => true): Step {
   return {
     name: 'locate',
     run(draft) {
-      if (!needed(draft)) return undefined
-      const found = geo.locate(draft.request.ip)
-      const location = draft.location
-      location.countryCode = found.countryCode
-      location.region = found.region
-      if (draft.consented) {
-        location.city = found.city
-        location.asn = found.asn
-        location.isp = found.isp
-      }
+      if (needed(draft)) lookUpLocation(geo, draft)
       return undefined
     },
   }

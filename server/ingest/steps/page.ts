@@ -16,7 +16,8 @@ export const cleanPage: Step = {
   name: 'cleanPage',
   run(draft) {
     const { url, hashMode } = draft.event
-    const route = hashMode && url.hash.length > 1 ? url.hash.split('?')[0]! : ''
+    // The route ends where parameters would start: `#/search?q=…` and `#access_token=…` keep only the path.
+    const route = hashMode && url.hash.length > 1 ? url.hash.split(/[?&=]/)[0]! : ''
     draft.pathname = decode(url.pathname + route).slice(0, MAX_PATH)
     return undefined
   },

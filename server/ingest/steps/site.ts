@@ -1,12 +1,19 @@
 // Which site an event belongs to, and whether its page is one of that site's hostnames.
 import type { SitesService } from '../../sites/index.ts'
+import { unavailable } from '../../errors.ts'
 import type { Step } from '../pipeline.ts'
 
 export function resolveSite(sites: SitesService): Step {
   return {
     name: 'resolveSite',
     async run(draft) {
-      const site = await sites.find(draft.domain)
+      let site
+      try {
+        site = await sites.find(draft.domain)
+      } catch {
+        // Postgres is unreachable and the site is not in memory: the client may retry.
+        throw unavailable('sites cannot be looked up right now; retry shortly', 5)
+      }
       if (site === null) return 'unknown_site'
       draft.site = site
       return undefined

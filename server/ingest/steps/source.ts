@@ -45,6 +45,8 @@ export function knownSource(hostname: string, pathname = '/'): string | null {
   }
 }
 
+const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$/
+const sourceName = (value: string | null) => (value !== null && SOURCE_NAME.test(value.trim()) ? value.trim() : '')
 const stripWww = (hostname: string) => hostname.replace(/^www\./, '')
 const clip = (value: string | null, length = 300) => (value ?? '').trim().slice(0, length)
 
@@ -78,8 +80,10 @@ export const attributeSource: Step = {
         source.referrer = `${referringUrl.origin}${referringUrl.pathname}`.slice(0, 2000)
       }
     }
-    // Tagged links name their source explicitly (utm_source, or the ?ref= / ?source= Plausible honours).
-    const tagged = source.utmSource || clip(query.get('ref')) || clip(query.get('source'))
+    // Tagged links name their source explicitly (utm_source, or the ?ref= / ?source= Plausible
+    // honours). Those two are ordinary query parameters, so only a source-like name is taken from
+    // them (a word or a hostname), never an arbitrary value such as an email address.
+    const tagged = source.utmSource || sourceName(query.get('ref')) || sourceName(query.get('source'))
     if (tagged) source.referrerSource = knownSource(tagged) ?? tagged
     return undefined
   },

@@ -29,14 +29,18 @@ function parse(userAgent: string): UserAgentInfo {
   }
 }
 
+const MAX_USER_AGENT = 512
+
 export class UserAgentCache {
   readonly #entries = new Map<string, UserAgentInfo>()
   constructor(readonly capacity = 20_000) {}
 
-  get(userAgent: string): UserAgentInfo {
+  get(header: string): UserAgentInfo {
+    // Real user agents are far shorter; the cut also bounds what one cache entry can hold.
+    const userAgent = header.length > MAX_USER_AGENT ? header.slice(0, MAX_USER_AGENT) : header
     let info = this.#entries.get(userAgent)
     if (info === undefined) {
-      info = parse(userAgent.slice(0, 1024))
+      info = parse(userAgent)
       // First in, first out: cheaper than LRU bookkeeping on every hit, and hot agents come back at once.
       if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value!)
       this.#entries.set(userAgent, info)
