@@ -1,13 +1,17 @@
 // buildApp(config): the Fastify application with every context registered as a plugin.
 import { readFileSync } from 'node:fs'
 import type { Writable } from 'node:stream'
+import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { accountsPlugin } from './accounts/index.ts'
 import { assetsPlugin } from './assets/index.ts'
 import { authPlugin } from './auth/index.ts'
 import type { Config } from './config.ts'
 import { databasesPlugin } from './db/index.ts'
+import { documentsPlugin } from './documents/index.ts'
+import { emailPlugin } from './email/index.ts'
 import type { ClickHouseOptions } from './db/clickhouse.ts'
 import { registerErrorHandling } from './errors.ts'
 import { ingestPlugin, type IngestPluginOptions } from './ingest/index.ts'
@@ -97,10 +101,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     cache: 100_000,
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
   })
+  await app.register(cookie)
   await app.register(observabilityPlugin, { config })
   await app.register(databasesPlugin, { config, ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}) })
+  await app.register(emailPlugin, { config })
   await app.register(authPlugin, { config })
-  await app.register(sitesPlugin)
+  await app.register(documentsPlugin)
+  await app.register(accountsPlugin, { config })
+  await app.register(sitesPlugin, { config })
   await app.register(ingestPlugin, { config, ...(options.writer ? { writer: options.writer } : {}) })
   await app.register(statsPlugin)
   await app.register(privacyPlugin)

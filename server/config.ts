@@ -29,6 +29,10 @@ export interface Config {
   readonly rateLimitPerMinute: number
   readonly geoip: { readonly cityPaths: readonly string[] | null; readonly asnPath: string | null }
   readonly smtpUrl: string | null
+  /** Sender of Candor's own mail (verification, password reset, invitations). */
+  readonly mailFrom: string
+  /** Cookies get the Secure flag: TLS here, or PUBLIC_URL is https (TLS ends at a proxy). */
+  readonly secureCookies: boolean
   readonly tls: { readonly cert: string; readonly key: string } | null
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   readonly production: boolean
@@ -109,6 +113,15 @@ function path(env: Env, name: string, base: string): string | null {
   return raw === null ? null : isAbsolute(raw) ? raw : resolve(base, raw)
 }
 
+function mailFrom(env: Env, publicUrl: string): string {
+  const raw = text(env, 'MAIL_FROM')
+  if (raw === null) return `Candor <no-reply@${new URL(publicUrl).hostname}>`
+  if (!/^[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/.test(raw)) {
+    throw new ConfigError('MAIL_FROM', 'must be an address such as no-reply@example.com or "Candor <no-reply@example.com>"')
+  }
+  return raw
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const production = env.NODE_ENV === 'production'
   const port = integer(env, 'PORT', 8080, 0, 65535)
@@ -169,6 +182,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       asnPath: path(env, 'GEOIP_ASN_PATH', cwd),
     }),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: mailFrom(env, publicUrl),
+    secureCookies: cert !== null || publicUrl.startsWith('https:'),
     tls: cert !== null && key !== null ? Object.freeze({ cert, key }) : null,
     logLevel,
     production,

@@ -2,11 +2,14 @@
 // through it (the operator token is in DATA_DIR/candor.lock); otherwise it opens the databases
 // itself, holding the same lock, so the two never run beside each other.
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig, type Config } from '../config.ts'
-import { DataDirLockedError, openDatabases, readLock, usesEmbeddedDatabase } from '../db/index.ts'
+import type { User } from '../accounts/index.ts'
+import { ConfigError, loadConfig } from '../config.ts'
+import { DataDirLockedError } from '../db/index.ts'
+import { describePublished, parsePublishArgs, PUBLISH_USAGE, PublishUsageError } from '../documents/index.ts'
 import { HttpError } from '../errors.ts'
-import { applyRetention } from '../privacy/index.ts'
-import { SitesService, type NewSite, type Site, type SiteChanges } from '../sites/index.ts'
+import type { Site } from '../sites/index.ts'
+import { connect } from './backend.ts'
+import { readPassword } from './password.ts'
 
 const USAGE = `Usage: npm run candor -- <command>
 
@@ -14,64 +17,14 @@ const USAGE = `Usage: npm run candor -- <command>
   site set <domain> [--alias <host>]... [--timezone <IANA zone>] [--retention-days <N>]
   site list
   key create --site <domain>       prints a new Stats API key as the last line
+  user create [--admin] --email <address> --login <login> [--first-name <name>] [--last-name <name>]
+                                   the password is read from standard input, or asked for
+  user list
+  ${PUBLISH_USAGE}
 
 Environment: the same variables as the server (DATA_DIR, DATABASE_URL, CLICKHOUSE_URL, …).`
 
-/** What the commands need, whether through a running server or on the databases directly. */
-interface Backend {
-  addSite(site: NewSite): Promise<Site>
-  updateSite(domain: string, changes: SiteChanges): Promise<Site>
-  listSites(): Promise<Site[]>
-  createKey(domain: string): Promise<{ key: string; domain: string }>
-  close(): Promise<void>
-}
-
 class UsageError extends Error {}
-
-function remote(url: string, token: string): Backend {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(new URL(path, url), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const payload = (await response.json()) as T & { error?: string; message?: string; field?: string }
-    if (!response.ok) throw new HttpError(response.status, payload.error ?? 'error', payload.message ?? response.statusText, payload.field)
-    return payload
-  }
-  const path = (domain: string) => `/api/admin/sites/${encodeURIComponent(domain)}`
-  return {
-    addSite: (site) => call('POST', '/api/admin/sites', site),
-    updateSite: (domain, changes) => call('PATCH', path(domain), changes),
-    listSites: async () => (await call<{ sites: Site[] }>('GET', '/api/admin/sites')).sites,
-    createKey: (domain) => call('POST', `${path(domain)}/keys`),
-    close: async () => {},
-  }
-}
-
-async function local(config: Config): Promise<Backend> {
-  const databases = await openDatabases(config)
-  const sites = new SitesService(databases.postgres)
-  sites.onRetentionChange((site) => applyRetention(databases.clickhouse, site.id, site.retentionDays))
-  return {
-    addSite: (site) => sites.add(site),
-    updateSite: (domain, changes) => sites.update(domain, changes),
-    listSites: () => sites.list(),
-    createKey: async (domain) => {
-      const { key, site } = await sites.createKey(domain)
-      return { key, domain: site.domain }
-    },
-    close: () => databases.close(),
-  }
-}
-
-async function connect(config: Config): Promise<Backend> {
-  if (!usesEmbeddedDatabase(config)) return local(config)
-  const holder = readLock(config.dataDir)
-  if (holder?.url && holder.token) return remote(holder.url, holder.token)
-  if (holder) throw new DataDirLockedError(config.dataDir, holder)
-  return local(config)
-}
 
 function siteOptions(args: string[]) {
   const { values, positionals } = parseArgs({
@@ -92,51 +45,102 @@ function siteOptions(args: string[]) {
   }
 }
 
-const describe = (site: Site) =>
+const describeSite = (site: Site) =>
   `${site.domain}\ttimezone ${site.timezone}\tretention ${site.retentionDays} days` +
   (site.aliases.length > 0 ? `\taliases ${site.aliases.join(', ')}` : '')
+
+const describeUser = (user: User) =>
+  `${user.login}\t${user.email}\t${user.role}\t${user.firstName} ${user.lastName}${user.emailVerified ? '' : '\t(email not confirmed)'}`
+
+const COMMANDS = ['site add', 'site set', 'site list', 'key create', 'user create', 'user list', 'policy publish']
 
 async function run(argv: string[], out: (line: string) => void): Promise<void> {
   const [group, action, ...rest] = argv
   if (!group || group === 'help' || group === '--help') return out(USAGE)
   const command = `${group} ${action ?? ''}`.trim()
-  const known = ['site add', 'site set', 'site list', 'key create']
-  if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`)
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"`)
 
-  const config = loadConfig()
-  const backend = await connect(config)
-  try {
-    switch (command) {
-      case 'site add': {
-        const { domain, extra, changes } = siteOptions(rest)
-        if (!domain || extra.length > 0) throw new UsageError('site add takes one domain')
-        const site = await backend.addSite({ domain, ...changes })
-        out(`added ${describe(site)}`)
-        break
+  // Arguments are checked before anything is opened.
+  let work: (backend: Awaited<ReturnType<typeof connect>>) => Promise<void>
+  switch (command) {
+    case 'site add': {
+      const { domain, extra, changes } = siteOptions(rest)
+      if (!domain || extra.length > 0) throw new UsageError('site add takes one domain')
+      work = async (backend) => out(`added ${describeSite(await backend.addSite({ domain, ...changes }))}`)
+      break
+    }
+    case 'site set': {
+      const { domain, extra, changes } = siteOptions(rest)
+      if (!domain || extra.length > 0 || Object.keys(changes).length === 0) {
+        throw new UsageError('site set takes one domain and at least one of --alias, --timezone, --retention-days')
       }
-      case 'site set': {
-        const { domain, extra, changes } = siteOptions(rest)
-        if (!domain || extra.length > 0 || Object.keys(changes).length === 0) {
-          throw new UsageError('site set takes one domain and at least one of --alias, --timezone, --retention-days')
-        }
-        out(`updated ${describe(await backend.updateSite(domain, changes))}`)
-        break
-      }
-      case 'site list': {
+      work = async (backend) => out(`updated ${describeSite(await backend.updateSite(domain, changes))}`)
+      break
+    }
+    case 'site list':
+      work = async (backend) => {
         const sites = await backend.listSites()
         if (sites.length === 0) out('no sites yet: npm run candor -- site add example.com')
-        for (const site of sites) out(describe(site))
-        break
+        for (const site of sites) out(describeSite(site))
       }
-      case 'key create': {
-        const { values } = parseArgs({ args: rest, options: { site: { type: 'string' } } })
-        if (!values.site) throw new UsageError('key create needs --site <domain>')
-        const { key, domain } = await backend.createKey(values.site)
-        out(`Stats API key for ${domain} (shown once; only its hash is stored):`)
+      break
+    case 'key create': {
+      const { values } = parseArgs({ args: rest, options: { site: { type: 'string' } } })
+      if (!values.site) throw new UsageError('key create needs --site <domain>')
+      const domain = values.site
+      work = async (backend) => {
+        const { key, domain: site } = await backend.createKey(domain)
+        out(`Stats API key for ${site} (shown once; only its hash is stored):`)
         out(key)
-        break
       }
+      break
     }
+    case 'user create': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          admin: { type: 'boolean' },
+          email: { type: 'string' },
+          login: { type: 'string' },
+          'first-name': { type: 'string' },
+          'last-name': { type: 'string' },
+        },
+      })
+      if (positionals.length > 0 || !values.email || !values.login) throw new UsageError('user create needs --email and --login')
+      const password = await readPassword('Password: ')
+      const account = {
+        email: values.email,
+        login: values.login,
+        firstName: values['first-name'] ?? values.login,
+        lastName: values['last-name'] ?? '-',
+        password,
+        role: values.admin ? ('admin' as const) : ('customer' as const),
+      }
+      work = async (backend) => out(`created ${describeUser(await backend.createUser(account))}`)
+      break
+    }
+    case 'user list':
+      work = async (backend) => {
+        const users = await backend.listUsers()
+        if (users.length === 0) out('no accounts yet: npm run candor -- user create --admin --email … --login …')
+        for (const user of users) out(describeUser(user))
+      }
+      break
+    case 'policy publish': {
+      const file = parsePublishArgs(rest)
+      work = async (backend) => {
+        out(describePublished(await backend.publish(file)))
+      }
+      break
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+
+  const backend = await connect(loadConfig())
+  try {
+    await work(backend)
   } finally {
     await backend.close()
   }
@@ -145,7 +149,7 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
 try {
   await run(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`))
 } catch (error) {
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof PublishUsageError) {
     process.stderr.write(`candor: ${error.message}\n\n${USAGE}\n`)
     process.exitCode = 2
   } else if (error instanceof HttpError || error instanceof ConfigError || error instanceof DataDirLockedError) {

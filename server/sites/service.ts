@@ -1,9 +1,11 @@
-// Sites and their Stats API keys in Postgres, with the in-memory lookups ingest and the Stats API
-// make on every request.
-import { createHash, randomBytes } from 'node:crypto'
+// Sites in Postgres, with the in-memory lookups ingest and the Stats API make on every request,
+// their staff (staff.ts) and their Stats API keys (keys.ts).
 import type { Postgres } from '../db/index.ts'
+import type { Mailer } from '../email/index.ts'
 import { conflict, notFound } from '../errors.ts'
 import { parseAlias, parseRetention, parseSiteDomain, parseTimeZone } from './domain.ts'
+import { ApiKeys, type KeyReach } from './keys.ts'
+import { Staff, type SiteRole } from './staff.ts'
 
 export interface Site {
   readonly id: number
@@ -11,6 +13,8 @@ export interface Site {
   readonly aliases: readonly string[]
   readonly timezone: string
   readonly retentionDays: number
+  /** A read-only dashboard anyone may open (the dashboard issue builds it). */
+  readonly publicDashboard: boolean
   readonly createdAt: string
 }
 
@@ -25,6 +29,7 @@ export interface SiteChanges {
   aliases?: readonly string[]
   timezone?: string
   retentionDays?: number
+  publicDashboard?: boolean
 }
 
 interface SiteRow {
@@ -33,6 +38,7 @@ interface SiteRow {
   aliases: string[]
   timezone: string
   retention_days: number
+  public_dashboard: boolean
   created_at: Date
 }
 
@@ -43,16 +49,14 @@ const toSite = (row: SiteRow): Site =>
     aliases: Object.freeze([...row.aliases]),
     timezone: row.timezone,
     retentionDays: row.retention_days,
+    publicDashboard: row.public_dashboard,
     createdAt: row.created_at.toISOString(),
   })
 
 export const DEFAULT_RETENTION_DAYS = 730
-const SITE_COLUMNS = 'id, domain, aliases, timezone, retention_days, created_at'
+const SITE_COLUMNS = 'id, domain, aliases, timezone, retention_days, public_dashboard, created_at'
 /** How long a cached answer (a site, or "no such site") is trusted; other nodes' changes show up within it. */
 const CACHE_TTL_MS = 30_000
-const KEY_CACHE_TTL_MS = 60_000
-
-const hashKey = (key: string) => createHash('sha256').update(key).digest('hex')
 
 type RetentionListener = (site: Site, previousDays: number) => Promise<void>
 
@@ -62,11 +66,23 @@ export class SitesService {
   /** Domains with no site, kept apart so junk domains cannot push real sites out. */
   readonly #unknown = new Map<string, number>()
   readonly #byId = new Map<number, { site: Site; expires: number }>()
-  readonly #byKey = new Map<string, { siteId: number; expires: number }>()
   readonly #retentionListeners: RetentionListener[] = []
 
-  constructor(pg: Postgres) {
+  readonly keys: ApiKeys
+  readonly staff: Staff
+
+  constructor(pg: Postgres, mailer: Mailer, publicUrl: string) {
     this.#pg = pg
+    this.keys = new ApiKeys(pg)
+    this.staff = new Staff(pg, mailer, publicUrl)
+  }
+
+  roleOf(userId: number, siteId: number): Promise<SiteRole | null> {
+    return this.staff.roleOf(userId, siteId)
+  }
+
+  keyReach(key: string): Promise<KeyReach | null> {
+    return this.keys.reach(key)
   }
 
   /** Caches an answer about a domain (a site, or that there is none), bounded by evicting the oldest. */
@@ -84,7 +100,8 @@ export class SitesService {
     this.#byId.set(site.id, { site, expires })
   }
 
-  async add(input: NewSite): Promise<Site> {
+  /** Adds a site; `managerId` (the person who added it) becomes its first manager. */
+  async add(input: NewSite, managerId: number | null = null): Promise<Site> {
     const domain = parseSiteDomain(input.domain)
     const aliases = [...new Set((input.aliases ?? []).map((alias) => parseAlias(alias)))]
     const timezone = parseTimeZone(input.timezone ?? 'UTC')
@@ -95,6 +112,7 @@ export class SitesService {
     )
     if (!rows[0]) throw conflict(`a site with the domain ${domain} already exists`, 'domain')
     const site = toSite(rows[0])
+    if (managerId !== null) await this.staff.add(site.id, managerId, 'manager')
     this.#remember(domain, site)
     return site
   }
@@ -132,9 +150,10 @@ export class SitesService {
     const aliases = changes.aliases ? [...new Set(changes.aliases.map((alias) => parseAlias(alias)))] : previous.aliases
     const timezone = changes.timezone !== undefined ? parseTimeZone(changes.timezone) : previous.timezone
     const retentionDays = changes.retentionDays !== undefined ? parseRetention(changes.retentionDays) : previous.retentionDays
+    const publicDashboard = changes.publicDashboard ?? previous.publicDashboard
     const rows = await this.#pg.query<SiteRow>(
-      `UPDATE sites SET aliases = $2, timezone = $3, retention_days = $4 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
-      [previous.id, aliases, timezone, retentionDays],
+      `UPDATE sites SET aliases = $2, timezone = $3, retention_days = $4, public_dashboard = $5 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
+      [previous.id, aliases, timezone, retentionDays, publicDashboard],
     )
     const site = toSite(rows[0]!)
     this.#remember(site.domain, site)
@@ -149,32 +168,12 @@ export class SitesService {
     this.#retentionListeners.push(listener)
   }
 
-  /** Creates a Stats API key for one site. The key is returned once; only its hash is kept. */
-  async createKey(domain: string): Promise<{ key: string; prefix: string; site: Site }> {
-    const site = await this.get(domain)
-    const key = `cnd_${randomBytes(30).toString('base64url')}`
-    const prefix = key.slice(0, 10)
-    await this.#pg.query('INSERT INTO api_keys (site_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [
-      site.id,
-      hashKey(key),
-      prefix,
-    ])
-    return { key, prefix, site }
-  }
-
-  /** The id of the site a Stats API key may read, or null for an unknown or revoked key. */
-  async siteForKey(key: string): Promise<number | null> {
-    const hash = hashKey(key)
-    const cached = this.#byKey.get(hash)
-    if (cached && cached.expires > Date.now()) return cached.siteId
-    const rows = await this.#pg.query<{ site_id: number }>(
-      'UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL RETURNING site_id',
-      [hash],
-    )
-    if (!rows[0]) return null
-    if (this.#byKey.size >= 10_000) this.#byKey.delete(this.#byKey.keys().next().value!)
-    this.#byKey.set(hash, { siteId: rows[0].site_id, expires: Date.now() + KEY_CACHE_TTL_MS })
-    return rows[0].site_id
+  /** The sites a person may see: every site for an administrator, else those they are staff of. */
+  async visibleTo(userId: number, admin: boolean): Promise<Array<{ site: Site; role: SiteRole | 'admin' }>> {
+    if (admin) return (await this.list()).map((site) => ({ site, role: 'admin' as const }))
+    const memberships = await this.staff.sitesOf(userId)
+    const sites = await Promise.all(memberships.map(async ({ siteId, role }) => ({ site: await this.getById(siteId), role })))
+    return sites.sort((a, b) => a.site.domain.localeCompare(b.site.domain))
   }
 
   async getById(id: number): Promise<Site> {

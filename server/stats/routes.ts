@@ -2,6 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { QueryRequest } from './schema.ts'
+import { forbidden } from '../errors.ts'
+import { canonicalHostname } from '../sites/index.ts'
 import { runQuery } from './query.ts'
 
 export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -28,6 +30,16 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => runQuery(app.clickhouse.client, await app.sites.getById(request.statsSiteId), request.body),
+    async (request) => {
+      // A key reaches the one site it names, or the sites its owner may read; any other site,
+      // existing or not, gets the same answer.
+      const { siteId, userId } = request.statsKey!
+      const site = await app.sites.find(canonicalHostname(request.body.site_id) ?? '')
+      const owner = userId === null ? null : await app.accounts.get(userId).catch(() => null)
+      const reaches =
+        site !== null && (siteId === null || siteId === site.id) && (userId === null || (owner !== null && (await app.canRead(owner, site))))
+      if (!reaches) throw forbidden(`this key does not reach the site ${request.body.site_id}`)
+      return runQuery(app.clickhouse.client, site, request.body)
+    },
   )
 }

@@ -19,6 +19,8 @@ import { attributeSource, knownSource } from '../../server/ingest/steps/source.t
 import { decideTier } from '../../server/ingest/steps/tier.ts'
 import { rejectBots, UserAgentCache } from '../../server/ingest/steps/user-agent.ts'
 import { distDir } from '../../server/paths.ts'
+import { startMailCapture, type MailCapture } from '../../server/email/capture.ts'
+import { createMailer } from '../../server/email/mailer.ts'
 import { SitesService, type Site } from '../../server/sites/index.ts'
 import { CHROME, FIREFOX, IPHONE } from '../helpers/app.ts'
 
@@ -37,6 +39,7 @@ const SHOP: Site = Object.freeze({
   aliases: Object.freeze(['localhost', 'shop-staging.example']),
   timezone: 'Europe/Berlin',
   retentionDays: 730,
+  publicDashboard: false,
   createdAt: '2024-01-01T00:00:00.000Z',
 })
 
@@ -59,16 +62,19 @@ let pg: Postgres
 let pgDir: string
 let sites: SitesService
 let geo: Geo
+let mail: MailCapture
 
 beforeAll(async () => {
   pgDir = mkdtempSync(join(tmpdir(), 'candor-steps-'))
   pg = await openPGlite(pgDir)
   await migratePostgres(pg)
-  sites = new SitesService(pg)
+  mail = await startMailCapture(null)
+  sites = new SitesService(pg, createMailer(mail.url, 'candor@example.test'), 'http://localhost:8080')
   geo = await openGeo(defaultGeoPaths(distDir))
 })
 
 afterAll(async () => {
+  await mail?.close()
   geo?.close()
   await pg?.close()
   rmSync(pgDir, { recursive: true, force: true })

@@ -207,10 +207,10 @@ function siteSuite(postgres: 'pglite' | 'server') {
 
     it('authenticates only its own site', async () => {
       const [shop, blog] = await Promise.all(['shop.test', 'blog.test'].map((domain) => t.app.sites.get(domain)))
-      expect(await t.app.sites.siteForKey(shopKey)).toBe(shop!.id)
-      expect(await t.app.sites.siteForKey(blogKey)).toBe(blog!.id)
-      expect(await t.app.sites.siteForKey(`${shopKey}x`)).toBeNull()
-      expect(await t.app.sites.siteForKey('cnd_unknown')).toBeNull()
+      expect(await t.app.sites.keyReach(shopKey)).toEqual({ siteId: shop!.id, userId: null })
+      expect(await t.app.sites.keyReach(blogKey)).toEqual({ siteId: blog!.id, userId: null })
+      expect(await t.app.sites.keyReach(`${shopKey}x`)).toBeNull()
+      expect(await t.app.sites.keyReach('cnd_unknown')).toBeNull()
 
       const query = { metrics: ['visitors'], date_range: '7d' }
       expect((await t.query(shopKey, { site_id: 'shop.test', ...query })).statusCode).toBe(200)
