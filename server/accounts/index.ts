@@ -2,6 +2,7 @@
 // registry through which every context serves "download my data" and "delete my account".
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
+import { accountPageRoutes } from './page-routes.ts'
 import { accountRoutes, UserBody } from './routes.ts'
 import { AccountsService } from './service.ts'
 
@@ -20,6 +21,7 @@ export const accountsPlugin = fp<{ config: Config }>(
     app.decorate('accounts', new AccountsService({ pg: app.postgres, mailer: app.mailer, documents: app.documents, publicUrl: config.publicUrl }))
     app.addSchema(UserBody)
     await app.register(accountRoutes(config))
+    await app.register(accountPageRoutes(config))
   },
   { name: 'accounts', dependencies: ['databases', 'email', 'auth', 'documents'] },
 )
