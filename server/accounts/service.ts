@@ -309,6 +309,9 @@ export class AccountsService {
     if (changes.login !== undefined) set('login', parseLogin(changes.login))
     if (changes.language !== undefined) set('language', changes.language)
     const email = changes.email === undefined ? null : parseEmail(changes.email)
+    const emailChanges = email !== null && email !== before.email
+    // Checked before anything is written: a refused change changes nothing.
+    if (emailChanges && (await this.findByEmail(email))) throw conflict('an account with this email exists already', 'email')
     if (sets.length > 0) {
       try {
         await this.#pg.query(`UPDATE users SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values)
@@ -319,8 +322,7 @@ export class AccountsService {
       }
     }
     const user = await this.get(userId)
-    if (email === null || email === before.email) return { user, emailPending: null }
-    if (await this.findByEmail(email)) throw conflict('an account with this email exists already', 'email')
+    if (!emailChanges) return { user, emailPending: null }
     const token = await issueToken(this.#pg, userId, 'change_email', email)
     await this.#mailer.send(emailChangeMail(email, user.firstName, user.language, this.#link('/account/confirm-email', token)))
     return { user, emailPending: email }
