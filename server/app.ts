@@ -9,6 +9,7 @@ import { accountsPlugin } from './accounts/index.ts'
 import { assetsPlugin } from './assets/index.ts'
 import { authPlugin } from './auth/index.ts'
 import type { Config } from './config.ts'
+import { consentPlugin } from './consent/index.ts'
 import { databasesPlugin } from './db/index.ts'
 import { documentsPlugin } from './documents/index.ts'
 import { emailPlugin } from './email/index.ts'
@@ -110,6 +111,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(accountsPlugin, { config })
   await app.register(sitesPlugin, { config })
   await app.register(ingestPlugin, { config, ...(options.writer ? { writer: options.writer } : {}) })
+  await app.register(consentPlugin, { config })
   await app.register(statsPlugin)
   await app.register(privacyPlugin)
   await app.register(assetsPlugin)

@@ -24,7 +24,10 @@ export function clusterStatements(statement: string, cluster: string, database: 
     const engineArgs = [`'/clickhouse/tables/{shard}/${database}/${local}'`, `'{replica}'`]
     if (args && args.trim()) engineArgs.push(args.trim())
     // Replicated tables deduplicate inserts by token natively (replicated_deduplication_window).
-    const settings = rest.replace(/,?\s*non_replicated_deduplication_window\s*=\s*\d+/, '').replace(/SETTINGS\s*$/m, '')
+    const settings = rest
+      .replace(/\bnon_replicated_deduplication_window\s*=\s*\d+\s*,\s*/, '')
+      .replace(/,?\s*non_replicated_deduplication_window\s*=\s*\d+/, '')
+      .replace(/SETTINGS\s*$/m, '')
     return [
       `CREATE TABLE ${ifNotExists}${local} ${on} (${columns}) ENGINE = Replicated${kind}MergeTree(${engineArgs.join(', ')})${settings}`,
       `CREATE TABLE ${ifNotExists}${name} ${on} AS ${local} ENGINE = Distributed(\`${cluster}\`, ${database}, ${local}, ${shardKey})`,

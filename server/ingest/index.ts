@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { distDir } from '../paths.ts'
-import { defaultGeoPaths, openGeo } from './geo/index.ts'
+import { defaultGeoPaths, openGeo, type Geo } from './geo/index.ts'
 import { eventRoutes } from './routes.ts'
 import { SaltStore } from './salts.ts'
 import { Ingest } from './service.ts'
@@ -15,12 +15,15 @@ import { lookUpLocation } from './steps/location.ts'
 import { SpoolWriter, type WriterOptions } from './writer.ts'
 
 export type { DropReason } from './pipeline.ts'
+export { UserAgentCache } from './steps/user-agent.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     ingest: {
       spool: Spool
       writer: SpoolWriter
+      /** IP → country, region, city, ASN; other contexts locate a request with it, never keeping the IP. */
+      geo: Geo
       sessions: SessionTracker
       salts: SaltStore
     }
@@ -70,7 +73,7 @@ export const ingestPlugin = fp<IngestPluginOptions>(
     // Replays whatever the previous process acknowledged but did not write.
     writer.start()
 
-    app.decorate('ingest', { spool, writer, sessions, salts })
+    app.decorate('ingest', { spool, writer, geo, sessions, salts })
     await app.register(
       eventRoutes(new Ingest({ sites: app.sites, geo, identity, sessions, spool, metrics }), config.rateLimitPerMinute),
     )

@@ -40,6 +40,27 @@ beforeAll(async () => {
 })
 afterAll(() => t?.close())
 
+/** A consent recorded on the site (a random id where the site does not exist), made once. */
+const consents = new Map<string, Promise<string>>()
+function consentOn(site: string): Promise<string> {
+  if (!consents.has(site)) {
+    consents.set(
+      site,
+      site === NOWHERE
+        ? Promise.resolve('00000000-0000-4000-8000-000000000000')
+        : t.app
+            .inject({
+              method: 'POST',
+              url: '/api/consent',
+              headers: { 'content-type': 'text/plain' },
+              payload: JSON.stringify({ domain: site, method: 'reject_all', granted: [], configVersion: 1, language: 'en', path: '/', gpc: false, clientTime: Date.now(), bannerVersion: '1' }),
+            })
+            .then((response) => response.json().consentId as string),
+    )
+  }
+  return consents.get(site)!
+}
+
 interface Cell {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   url: string
@@ -155,6 +176,16 @@ describe(`sites, staff and invitations (statuses in the order: ${ORDER})`, () =>
       [NOWHERE, '401 404 404 404 404 404 401'],
     ].map(([site, statuses]) =>
       perSite(site!, statuses!, (role) => ({ method: 'POST', url: `/api/sites/${site}/invitations`, payload: { email: `invited-by-${role.toLowerCase()}@example.test`, role: 'viewer' } }), 'POST /api/sites/:domain/invitations'),
+    ),
+
+    // The consent context's staff routes go through the same layer.
+    ...([[A, '401 404 200 200 404 200 401'], [B, '401 404 404 404 200 200 401'], [NOWHERE, '401 404 404 404 404 404 401']] as const).flatMap(([site, statuses]) => [
+      perSite(site, statuses, () => ({ method: 'GET', url: `/api/sites/${site}/consent` }), 'GET /api/sites/:domain/consent'),
+      perSite(site, statuses, () => ({ method: 'GET', url: `/api/sites/${site}/consent/versions/1` }), 'GET /api/sites/:domain/consent/versions/:version'),
+      perSite(site, statuses, async () => ({ method: 'GET', url: `/api/sites/${site}/consents/${await consentOn(site)}` }), 'GET /api/sites/:domain/consents/:consentId'),
+    ]),
+    ...([[A, '401 404 403 201 404 201 401'], [B, '401 404 404 404 201 201 401'], [NOWHERE, '401 404 404 404 404 404 401']] as const).map(([site, statuses]) =>
+      perSite(site, statuses, () => ({ method: 'POST', url: `/api/sites/${site}/consent/versions`, payload: { expiryDays: 100 } }), 'POST /api/sites/:domain/consent/versions'),
     ),
 
     { name: 'POST /api/invitations/accept (an unknown token)', cell: () => ({ method: 'POST', url: '/api/invitations/accept', payload: { token: 'u'.repeat(43) } }), statuses: '401 400 400 400 400 400 401' },
