@@ -107,7 +107,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(databasesPlugin, { config, ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}) })
   await app.register(emailPlugin, { config })
   await app.register(authPlugin, { config })
-  await app.register(documentsPlugin)
+  await app.register(documentsPlugin, { config })
   await app.register(accountsPlugin, { config })
   await app.register(sitesPlugin, { config })
   await app.register(ingestPlugin, { config, ...(options.writer ? { writer: options.writer } : {}) })

@@ -29,6 +29,16 @@ export interface Config {
   readonly rateLimitPerMinute: number
   readonly geoip: { readonly cityPaths: readonly string[] | null; readonly asnPath: string | null }
   readonly smtpUrl: string | null
+  /**
+   * Who runs this installation, filled into the shipped privacy policy and terms when they are
+   * first published: name and contact address (OPERATOR_CONTACT, OPERATOR_CONTACT_RU) and the
+   * country whose law governs the terms (GOVERNING_LAW, GOVERNING_LAW_RU). Russian falls back to
+   * the English value; null leaves the placeholder.
+   */
+  readonly operator: {
+    readonly contact: { readonly en: string | null; readonly ru: string | null }
+    readonly law: { readonly en: string | null; readonly ru: string | null }
+  }
   /** Sender of Candor's own mail (verification, password reset, invitations). */
   readonly mailFrom: string
   /** Cookies get the Secure flag: TLS here, or PUBLIC_URL is https (TLS ends at a proxy). */
@@ -113,6 +123,16 @@ function path(env: Env, name: string, base: string): string | null {
   return raw === null ? null : isAbsolute(raw) ? raw : resolve(base, raw)
 }
 
+/** A line of plain text for the shipped documents: no Markdown that could change their structure. */
+function operatorText(env: Env, name: string): string | null {
+  const value = text(env, name)
+  if (value === null) return null
+  if (value.length > 300 || /[\r\n<>\[\]*_`#|]/.test(value)) {
+    throw new ConfigError(name, 'must be one line of plain text (no Markdown or HTML), at most 300 characters')
+  }
+  return value
+}
+
 function mailFrom(env: Env, publicUrl: string): string {
   const raw = text(env, 'MAIL_FROM')
   if (raw === null) return `Candor <no-reply@${new URL(publicUrl).hostname}>`
@@ -182,6 +202,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       asnPath: path(env, 'GEOIP_ASN_PATH', cwd),
     }),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    operator: Object.freeze({
+      contact: Object.freeze({ en: operatorText(env, 'OPERATOR_CONTACT'), ru: operatorText(env, 'OPERATOR_CONTACT_RU') ?? operatorText(env, 'OPERATOR_CONTACT') }),
+      law: Object.freeze({ en: operatorText(env, 'GOVERNING_LAW'), ru: operatorText(env, 'GOVERNING_LAW_RU') ?? operatorText(env, 'GOVERNING_LAW') }),
+    }),
     mailFrom: mailFrom(env, publicUrl),
     secureCookies: cert !== null || publicUrl.startsWith('https:'),
     tls: cert !== null && key !== null ? Object.freeze({ cert, key }) : null,

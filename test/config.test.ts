@@ -102,6 +102,9 @@ describe('rejected values name their variable', () => {
     ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '0' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'stats.example.com' }],
     ['SMTP_URL', { SMTP_URL: 'http://mail' }],
+    ['OPERATOR_CONTACT', { OPERATOR_CONTACT: 'Evil [link](javascript:alert(1))' }],
+    ['OPERATOR_CONTACT_RU', { OPERATOR_CONTACT_RU: 'строка\nещё строка' }],
+    ['GOVERNING_LAW', { GOVERNING_LAW: '<b>England</b>' }],
   ]
   it.each(cases)('%s: %j', (variable, env) => {
     const error = rejection(env)
@@ -136,6 +139,14 @@ describe('rejected values name their variable', () => {
 })
 
 describe('accepted forms', () => {
+  it("reads the operator's details for the shipped documents, Russian falling back to English", () => {
+    expect(loadConfig({ OPERATOR_CONTACT: 'Example Ltd, privacy@example.com', GOVERNING_LAW: 'England and Wales', GOVERNING_LAW_RU: 'Англии и Уэльса' }, CWD).operator).toEqual({
+      contact: { en: 'Example Ltd, privacy@example.com', ru: 'Example Ltd, privacy@example.com' },
+      law: { en: 'England and Wales', ru: 'Англии и Уэльса' },
+    })
+    expect(loadConfig({}, CWD).operator).toEqual({ contact: { en: null, ru: null }, law: { en: null, ru: null } })
+  })
+
   it.each([
     ['1073741824', 1073741824],
     ['512MB', 512 * 1024 ** 2],

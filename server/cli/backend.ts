@@ -74,7 +74,7 @@ async function local(config: Config): Promise<Backend> {
     },
     createUser: (account) => accounts.createByOperator(account),
     listUsers: () => accounts.list(),
-    publish: (file) => publishFromFile(documents, file),
+    publish: (file) => publishFromFile(documents, file, config.operator),
     async close() {
       await mail.close()
       await databases.close()

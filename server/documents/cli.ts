@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { badRequest } from '../errors.ts'
-import { seedDocuments } from './seed.ts'
+import { seedDocuments, type OperatorDetails } from './seed.ts'
 import {
   DOCUMENT_KINDS,
   DOCUMENT_LANGUAGES,
@@ -51,9 +51,9 @@ export function parsePublishArgs(args: readonly string[]): PublishFromFile {
  * running), the shipped version 1 is published first when missing, so a text published before the
  * server's first start becomes version 2 on top of it, not version 1 in its place.
  */
-export async function publishFromFile(service: Publisher, { kind, language, file }: PublishFromFile): Promise<PublishedDocument> {
+export async function publishFromFile(service: Publisher, { kind, language, file }: PublishFromFile, operator?: OperatorDetails): Promise<PublishedDocument> {
   const text = await readText(file)
-  if (service instanceof DocumentsService) await seedDocuments(service)
+  if (service instanceof DocumentsService) await seedDocuments(service, operator)
   return service.publish({ kind, language, text } satisfies PublishInput)
 }
 

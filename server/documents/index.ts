@@ -2,6 +2,7 @@
 // promise 3: changes are posted on one page). Public pages at /policy and /terms, a JSON API,
 // publishing by the operator; the accounts context asks it which versions are in effect.
 import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
 import { DocumentTextBody, DocumentVersionBody, documentRoutes } from './routes.ts'
 import { seedDocuments } from './seed.ts'
 import { DocumentsService } from './service.ts'
@@ -35,11 +36,14 @@ declare module 'fastify' {
   }
 }
 
-export const documentsPlugin = fp(
-  async (app) => {
+export const documentsPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
     const documents = new DocumentsService(app.postgres)
     // The shipped version 1 of each kind that has none, before any route can be asked for it.
-    await seedDocuments(documents)
+    const seeded = await seedDocuments(documents, config.operator)
+    if (seeded.length > 0 && !config.operator.contact.en) {
+      app.log.warn('the shipped privacy policy and terms were published with a placeholder for the operator; set OPERATOR_CONTACT (and GOVERNING_LAW) before the first start, or publish your own versions')
+    }
     app.decorate('documents', documents)
     // On the root instance: a context calling addSchema would get Fastify's default validator
     // (which strips unknown fields and coerces types) instead of the app's TypeBox one.

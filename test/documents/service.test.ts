@@ -54,6 +54,28 @@ function documentsSuite(open: () => Promise<{ pg: Postgres; close(): Promise<voi
       expect(await documents.currentVersions()).toEqual({ privacy: 1, terms: 1 })
     })
 
+    it("take the operator's name, address and governing law from the configuration, in place of every placeholder", () => {
+      const operator = {
+        contact: { en: 'Example Analytics Ltd, 1 High Street, London, privacy@example.com', ru: 'ООО «Пример», privacy@example.com' },
+        law: { en: 'England and Wales', ru: 'Англии и Уэльса' },
+      }
+      for (const kind of ['privacy', 'terms'] as const) {
+        for (const language of ['en', 'ru'] as const) {
+          const filled = initialText(kind, language, operator)
+          // No bracketed placeholder and no note to the operator remain; links keep their brackets.
+          expect(filled.replace(/\[[^\]]*\]\(/g, '(')).not.toMatch(/\[[^\]]*\]/)
+          expect(filled).not.toMatch(/replaces the words in square brackets|вписывает вместо слов в квадратных скобках|fills in as well|оператор тоже вписывает/)
+          expect(filled).toContain(operator.contact[language])
+          if (kind === 'terms') expect(filled).toContain(`**${operator.law[language]}**,`)
+          // Only the placeholders changed.
+          expect(filled.split('\n').length).toBe(initialText(kind, language).split('\n').length)
+        }
+      }
+      // Without a value a placeholder stays, with its note.
+      expect(initialText('terms', 'en', { contact: { en: 'X Ltd', ru: null }, law: { en: null, ru: null } })).toContain('[country whose law governs these terms]')
+      expect(initialText('terms', 'ru', { contact: { en: 'X Ltd', ru: null }, law: { en: null, ru: null } })).toContain('[название оператора и адрес для связи]')
+    })
+
     it('hold the shipped texts, with the operator placeholder in both languages', async () => {
       const en = await documents.get('privacy', 1, 'en')
       expect(en.text).toBe(initialText('privacy', 'en'))
