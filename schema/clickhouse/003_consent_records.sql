@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS consent_records (
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(time)
-ORDER BY (site_id, toDate(time), consent_id, time)
+-- A consent's records sit together: later decisions and history reads find them by site and id.
+ORDER BY (site_id, consent_id, time)
 TTL toDateTime(time) + toIntervalDay(retention_days)
 -- A record is acknowledged as proof: its part is on disk (fsync) before the answer.
 SETTINGS non_replicated_deduplication_window = 10000, fsync_after_insert = 1, fsync_part_directory = 1;

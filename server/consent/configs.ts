@@ -14,6 +14,7 @@ import type { Postgres, Queryable } from '../db/index.ts'
 import { badRequest } from '../errors.ts'
 import {
   BUILT_IN_TEXTS,
+  CONSENT_COOKIE,
   DEFAULT_CATEGORIES,
   DEFAULT_CONSENT_RETENTION_DAYS,
   DEFAULT_EXPIRY_DAYS,
@@ -107,8 +108,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value)
 }
 
-export const textsHash = (texts: BannerTexts): string => createHash('sha256').update(canonicalJson(texts)).digest('hex')
+/**
+ * The hash a record keeps as proof of what the visitor was shown in one language: every text, the
+ * categories with their services and cookies (names shown in the preferences), and the policy link.
+ */
+export const shownHash = (texts: BannerTexts, categories: readonly BannerCategory[], policyUrl: string | null): string =>
+  createHash('sha256').update(canonicalJson({ categories, policyUrl, texts })).digest('hex')
 
+const NECESSARY_CONSENT_MODE: readonly ConsentModeType[] = ['functionality_storage', 'security_storage']
 const CATEGORY_ID = /^[a-z][a-z0-9_-]{0,31}$/
 const SERVICE_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/
 /** Cookie names as RFC 6265 tokens, with a trailing `*` for a prefix. */
@@ -131,8 +138,7 @@ function parseCategories(input: readonly CategoryInput[]): BannerCategory[] {
     const services = (category.services ?? []).map((service, serviceIndex) => {
       const where = `${field}.services.${serviceIndex}`
       if (!SERVICE_ID.test(service.id)) throw badRequest('a service id is lower-case letters, digits, _, . and -', `${where}.id`)
-      const name = service.name.trim()
-      if (!name) throw badRequest('a service needs a name', `${where}.name`)
+      const name = plainText(service.name, `${where}.name`, false)
       const cookies = [...new Set(service.cookies ?? [])]
       for (const cookie of cookies) if (!COOKIE_NAME.test(cookie)) throw badRequest(`${cookie} is not a cookie name`, `${where}.cookies`)
       return { id: service.id, name, cookies }
@@ -142,16 +148,35 @@ function parseCategories(input: readonly CategoryInput[]): BannerCategory[] {
       if (ids.has(service.id)) throw badRequest(`the service ${service.id} is listed twice`, `${field}.services`)
       ids.add(service.id)
     }
+    if (category.id === 'necessary') {
+      // Granted whatever the visitor chooses, so it may grant only what needs no consent.
+      const extra = consentMode.filter((type) => !NECESSARY_CONSENT_MODE.includes(type))
+      if (extra.length > 0) throw badRequest(`the necessary category grants only ${NECESSARY_CONSENT_MODE.join(' and ')}, not ${extra.join(', ')}`, `${field}.consentMode`)
+    } else if (services.some((service) => service.cookies.includes(CONSENT_COOKIE))) {
+      throw badRequest(`${CONSENT_COOKIE} is the necessary cookie that keeps the choice; it cannot belong to ${category.id}`, `${field}.services`)
+    }
     categories.push({ id: category.id, necessary: category.id === 'necessary', consentMode, services })
   })
   // Necessary storage (the consent cookie itself) is always there, first, and always on.
   const necessary = categories.find((category) => category.id === 'necessary') ?? structuredClone(DEFAULT_CATEGORIES[0]!)
-  if (!necessary.services.some((service) => service.cookies.includes('candor_consent'))) {
+  if (!necessary.services.some((service) => service.cookies.includes(CONSENT_COOKIE))) {
     necessary.services.unshift(structuredClone(DEFAULT_CATEGORIES[0]!.services[0]!))
   }
   const rest = categories.filter((category) => category.id !== 'necessary')
   if (rest.length === 0) throw badRequest('a banner needs at least one category besides "necessary"', 'categories')
   return [necessary, ...rest]
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+/** A text Postgres can store and a banner can show: well-formed Unicode without control characters. */
+function plainText(text: string, field: string, mayBeEmpty: boolean): string {
+  // eslint-disable-next-line no-control-regex
+  if (LONE_SURROGATE.test(text) || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+    throw badRequest('a text must be well-formed Unicode without control characters', field)
+  }
+  const trimmed = text.trim()
+  if (!trimmed && !mayBeEmpty) throw badRequest('a text cannot be empty', field)
+  return trimmed
 }
 
 function parseOverrides(current: Readonly<Record<string, TextOverrides>>, changes: Record<string, TextOverrides | null>): Record<string, TextOverrides> {
@@ -166,17 +191,15 @@ function parseOverrides(current: Readonly<Record<string, TextOverrides>>, change
     for (const key of TEXT_KEYS) {
       const text = texts[key]
       if (text === undefined) continue
-      if (typeof text !== 'string' || !text.trim()) throw badRequest('a text cannot be empty', `texts.${language}.${key}`)
-      clean[key] = text.trim()
+      clean[key] = plainText(text, `texts.${language}.${key}`, false)
     }
     if (texts.dir !== undefined) clean.dir = texts.dir
     if (texts.categories) {
       clean.categories = {}
       for (const [id, category] of Object.entries(texts.categories)) {
         const entry: Partial<BannerTexts['categories'][string]> = {}
-        if (category.title !== undefined) entry.title = category.title.trim()
-        if (category.description !== undefined) entry.description = category.description.trim()
-        if (entry.title === '') throw badRequest('a category title cannot be empty', `texts.${language}.categories.${id}.title`)
+        if (category.title !== undefined) entry.title = plainText(category.title, `texts.${language}.categories.${id}.title`, false)
+        if (category.description !== undefined) entry.description = plainText(category.description, `texts.${language}.categories.${id}.description`, true)
         clean.categories[id] = entry
       }
     }
@@ -247,12 +270,12 @@ export class ConsentConfigs {
       await this.#pg.query(
         `INSERT INTO consent_configs (site_id, version, policy_version, policy_url, expiry_days, retention_days, categories, overrides, texts, texts_sha256)
          VALUES ($1, 1, 1, NULL, $2, $3, $4, '{}', $5, $6) ON CONFLICT DO NOTHING`,
-        [siteId, DEFAULT_EXPIRY_DAYS, DEFAULT_CONSENT_RETENTION_DAYS, JSON.stringify(categories), JSON.stringify(texts), JSON.stringify(hashes(texts))],
+        [siteId, DEFAULT_EXPIRY_DAYS, DEFAULT_CONSENT_RETENTION_DAYS, JSON.stringify(categories), JSON.stringify(texts), JSON.stringify(hashes(texts, categories, null))],
       )
       rows = await this.#pg.query<VersionRow>(`SELECT ${COLUMNS} FROM consent_configs WHERE site_id = $1 ORDER BY version DESC LIMIT 1`, [siteId])
     }
     const version = this.#keep(toVersion(rows[0]!))
-    this.#current.set(siteId, { version, expires: Date.now() + CACHE_TTL_MS })
+    this.#remember(version)
     return version
   }
 
@@ -278,7 +301,7 @@ export class ConsentConfigs {
   }
 
   /** Writes the next version with the changes; concurrent changes are applied one after another. */
-  async change(siteId: number, changes: ConsentChanges, userId: number | null): Promise<ConsentVersion> {
+  async change(siteId: number, changes: ConsentChanges, userId: number | null): Promise<{ previous: ConsentVersion; next: ConsentVersion }> {
     await this.current(siteId)
     const written = await this.#pg.transaction(async (tx: Queryable) => {
       // One writer per site at a time: the next version number is read under this lock.
@@ -286,13 +309,22 @@ export class ConsentConfigs {
       const [row] = await tx.query<VersionRow>(`SELECT ${COLUMNS} FROM consent_configs WHERE site_id = $1 ORDER BY version DESC LIMIT 1`, [siteId])
       const previous = toVersion(row!)
       const categories = changes.categories ? parseCategories(changes.categories) : [...previous.categories]
-      const overrides = changes.texts ? parseOverrides(previous.overrides, changes.texts) : { ...previous.overrides }
+      const ids = new Set(categories.map((category) => category.id))
+      // Texts kept from before for categories that are gone go with them; texts sent now must name existing ones.
+      const kept = Object.fromEntries(
+        Object.entries(previous.overrides).map(([language, own]) => [
+          language,
+          own.categories ? { ...own, categories: Object.fromEntries(Object.entries(own.categories).filter(([id]) => ids.has(id))) } : own,
+        ]),
+      )
+      const overrides = changes.texts ? parseOverrides(kept, changes.texts) : kept
       for (const [language, own] of Object.entries(overrides)) {
         for (const id of Object.keys(own.categories ?? {})) {
           if (!categories.some((category) => category.id === id)) throw badRequest(`there is no category ${id}`, `texts.${language}.categories.${id}`)
         }
       }
       const texts = mergeTexts(categories, overrides)
+      const policyUrl = changes.policyUrl !== undefined ? parsePolicyUrl(changes.policyUrl) : previous.policyUrl
       const [next] = await tx.query<VersionRow>(
         `INSERT INTO consent_configs (site_id, version, policy_version, policy_url, expiry_days, retention_days, categories, overrides, texts, texts_sha256, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
@@ -300,26 +332,33 @@ export class ConsentConfigs {
           siteId,
           previous.version + 1,
           previous.policyVersion + (changes.newPolicyVersion ? 1 : 0),
-          changes.policyUrl !== undefined ? parsePolicyUrl(changes.policyUrl) : previous.policyUrl,
+          policyUrl,
           changes.expiryDays ?? previous.expiryDays,
           changes.retentionDays ?? previous.retentionDays,
           JSON.stringify(categories),
           JSON.stringify(overrides),
           JSON.stringify(texts),
-          JSON.stringify(hashes(texts)),
+          JSON.stringify(hashes(texts, categories, policyUrl)),
           userId,
         ],
       )
-      return toVersion(next!)
+      return { previous, next: toVersion(next!) }
     })
-    this.#keep(written)
-    this.#current.set(siteId, { version: written, expires: Date.now() + CACHE_TTL_MS })
+    this.#keep(written.next)
+    this.#remember(written.next)
     return written
+  }
+
+  /** Caches the current version, never replacing a newer one (changes may finish out of order). */
+  #remember(version: ConsentVersion): void {
+    const cached = this.#current.get(version.siteId)
+    if (cached && cached.version.version > version.version) return
+    this.#current.set(version.siteId, { version, expires: Date.now() + CACHE_TTL_MS })
   }
 }
 
-function hashes(texts: Record<string, BannerTexts>): Record<string, string> {
-  return Object.fromEntries(Object.entries(texts).map(([language, text]) => [language, textsHash(text)]))
+function hashes(texts: Record<string, BannerTexts>, categories: readonly BannerCategory[], policyUrl: string | null): Record<string, string> {
+  return Object.fromEntries(Object.entries(texts).map(([language, text]) => [language, shownHash(text, categories, policyUrl)]))
 }
 
 /** What the banner receives. */

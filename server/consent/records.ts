@@ -34,6 +34,8 @@ export const RECORD_COLUMNS = [
 /** What the server knows of the request besides its body; the IP itself never gets here. */
 export interface DecisionContext {
   siteId: number
+  /** the site's current retention of consent records, which every new record carries */
+  retentionDays: number
   country: string
   browser: string
   receivedAt: number
@@ -113,23 +115,25 @@ export class ConsentRecords {
     this.#configs = configs
   }
 
-  /** The site and receipt hash of a consent, or null when there is none with that receipt. */
-  async #owner(consentId: string, receipt: string): Promise<{ siteId: number } | null> {
+  /** The categories last granted to a consent of the site, or null when it has none with that id and receipt. */
+  async #latest(siteId: number, consentId: string, receipt: string): Promise<{ granted: string[] } | null> {
     const result = await this.#clickhouse.client.query({
-      query: 'SELECT site_id, receipt_sha256 FROM consent_records WHERE consent_id = {id:UUID} LIMIT 1',
-      query_params: { id: consentId },
+      query: `SELECT receipt_sha256, granted FROM consent_records WHERE site_id = {site:UInt32} AND consent_id = {id:UUID}
+              ORDER BY time DESC, event_id DESC LIMIT 1`,
+      query_params: { site: siteId, id: consentId },
       format: 'JSONEachRow',
     })
-    const [row] = await result.json<{ site_id: number; receipt_sha256: string }>()
+    const [row] = await result.json<{ receipt_sha256: string; granted: string[] }>()
     if (!row || !sameHash(row.receipt_sha256, sha256(receipt))) return null
-    return { siteId: Number(row.site_id) }
+    return { granted: row.granted }
   }
 
   /** Checks a decision against the site's configuration and appends it. Nothing is written when it is refused. */
   async decide(request: DecisionRequest, context: DecisionContext): Promise<DecisionResponse> {
     const version = await this.#configs.version(context.siteId, request.configVersion)
     if (!version) throw badRequest(`the site has no configuration version ${request.configVersion}`, 'configVersion')
-    const textsSha256 = version.textsSha256[request.language]
+    // Own keys only: "constructor" and friends are not languages.
+    const textsSha256 = Object.hasOwn(version.textsSha256, request.language) ? version.textsSha256[request.language] : undefined
     if (!textsSha256) throw badRequest(`the configuration has no texts in ${request.language}`, 'language')
     const known = new Set(version.categories.map((category) => category.id))
     for (const id of request.granted) if (!known.has(id)) throw badRequest(`the site has no category ${id}`, 'granted')
@@ -144,15 +148,18 @@ export class ConsentRecords {
     if (request.consentId !== undefined) {
       if (request.receipt === undefined) throw badRequest('a later decision needs the receipt of the first', 'receipt')
       if (request.previous !== undefined) throw badRequest('only a first decision follows a previous consent', 'previous')
-      const owner = await this.#owner(request.consentId, request.receipt)
-      if (!owner || owner.siteId !== context.siteId) throw notFound('no consent with this id and receipt on this site')
+      const latest = await this.#latest(context.siteId, request.consentId, request.receipt)
+      if (!latest) throw notFound('no consent with this id and receipt on this site')
+      if (request.method === 'withdraw' && latest.granted.every((id) => granted.has(id))) {
+        throw badRequest('withdraw takes back a category granted before; this decision takes back none', 'granted')
+      }
       consentId = request.consentId
       receipt = request.receipt
     } else {
       if (request.receipt !== undefined) throw badRequest('a receipt goes with its consentId', 'consentId')
       if (request.previous !== undefined) {
-        const owner = await this.#owner(request.previous.consentId, request.previous.receipt)
-        if (!owner || owner.siteId !== context.siteId) throw notFound('no previous consent with this id and receipt on this site')
+        const latest = await this.#latest(context.siteId, request.previous.consentId, request.previous.receipt)
+        if (!latest) throw notFound('no previous consent with this id and receipt on this site')
         previous = request.previous.consentId
       }
       consentId = randomUUID()
@@ -178,13 +185,14 @@ export class ConsentRecords {
       request.bannerVersion,
       textsSha256,
       request.language,
-      request.path,
+      // Only the path: a query string or fragment may carry personal data.
+      request.path.replace(/[?#][\s\S]*$/, ''),
       request.gpc,
       context.country,
       context.browser,
       previous,
       sha256(receipt),
-      version.retentionDays,
+      context.retentionDays,
     ]
     await this.#clickhouse.insertRows('consent_records', RECORD_COLUMNS, Buffer.from(`${JSON.stringify(row)}\n`), `candor-consent-${eventId}`)
     return {
@@ -222,6 +230,17 @@ export class ConsentRecords {
   async historyOnSite(siteId: number, consentId: string): Promise<ConsentRecord[] | null> {
     const rows = await this.#records('site_id = {site:UInt32} AND consent_id = {id:UUID}', { site: siteId, id: consentId })
     return rows.length === 0 ? null : rows.map(toRecord)
+  }
+
+  /** Whether any stored record of the site carries another retention than `retentionDays`. */
+  async outOfDate(siteId: number, retentionDays: number): Promise<boolean> {
+    const result = await this.#clickhouse.client.query({
+      query: 'SELECT count() AS n FROM consent_records WHERE site_id = {site:UInt32} AND retention_days != {days:UInt16}',
+      query_params: { site: siteId, days: retentionDays },
+      format: 'JSONEachRow',
+    })
+    const [row] = await result.json<{ n: number }>()
+    return Number(row?.n ?? 0) > 0
   }
 
   /** Rewrites stored records of a site to a new retention; TTL then removes those past it. */

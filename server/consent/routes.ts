@@ -5,9 +5,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import type { DecisionRequest } from '../../tracker/consent/protocol.ts'
-import { badRequest, notFound } from '../errors.ts'
+import { badRequest, forbidden, notFound } from '../errors.ts'
 import { UserAgentCache } from '../ingest/index.ts'
-import { canonicalHostname } from '../sites/index.ts'
+import { canonicalHostname, servesHostname } from '../sites/index.ts'
 import { bannerConfig, type ConsentVersion } from './configs.ts'
 import type { ConsentService } from './index.ts'
 import { ConsentChangesBody, ConsentId, DecisionRequestBody, DecisionResponseBody } from './schemas.ts'
@@ -22,6 +22,17 @@ const cors = {
 }
 /** When this server began to honour GPC the way /.well-known/gpc.json says (the spec's lastUpdate). */
 const GPC_SINCE = '2026-11-28'
+
+/** The hostname of an Origin header, or null when there is none or it names no web page (`null`, file:). */
+function pageHostname(origin: string | undefined): string | null {
+  if (!origin) return null
+  try {
+    const url = new URL(origin)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.hostname : null
+  } catch {
+    return null
+  }
+}
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorBody')]))
 const presentVersion = (version: ConsentVersion) => ({
@@ -74,8 +85,10 @@ export function bannerRoutes(consent: ConsentService, rateLimitPerMinute: number
         const version = await consent.configs.current(site.id)
         // The version number alone would repeat after a site is removed and added again.
         const etag = `"${site.id}-${version.version}-${version.textsSha256.en!.slice(0, 12)}"`
-        reply.header('etag', etag).header('cache-control', 'public, max-age=60, stale-while-revalidate=300').header('vary', 'Origin')
-        if (request.headers['if-none-match'] === etag) return reply.status(304).send(null)
+        reply.header('etag', etag).header('cache-control', 'public, max-age=60, stale-while-revalidate=300')
+        // A proxy that compresses the answer weakens the tag (W/"…"); it still names this version.
+        const asked = (request.headers['if-none-match'] ?? '').split(',').map((tag) => tag.trim().replace(/^W\//, ''))
+        if (asked.includes(etag)) return reply.status(304).send(null)
         return bannerConfig(site.domain, version)
       },
     )
@@ -92,16 +105,20 @@ export function bannerRoutes(consent: ConsentService, rateLimitPerMinute: number
             'send both. The hash of the texts shown is computed here from the configuration version named. Sent as text/plain JSON.',
           tags,
           body: DecisionRequestBody,
-          response: { 201: DecisionResponseBody, ...errors(400, 404, 413, 415, 429) },
+          response: { 201: DecisionResponseBody, ...errors(400, 403, 404, 413, 415, 429) },
         },
       },
       async (request, reply) => {
         const site = await app.sites.find(canonicalHostname(request.body.domain) ?? '')
         if (!site) throw notFound(`no site with the domain ${request.body.domain}`)
+        // Browsers name the page's origin; a page of another site cannot fill this site's records.
+        const origin = pageHostname(request.headers.origin)
+        if (origin !== null && !servesHostname(site, origin)) throw forbidden(`decisions for ${site.domain} come from its own pages, not ${origin}`)
         // The IP gives the country and is dropped here; it is never stored.
         const agent = agents.get(request.headers['user-agent'] ?? '')
         const decision = await consent.records.decide(request.body as DecisionRequest, {
           siteId: site.id,
+          retentionDays: (await consent.configs.current(site.id)).retentionDays,
           country: app.ingest.geo.locate(request.ip).countryCode,
           browser: agent.browser,
           receivedAt: Date.now(),
@@ -221,10 +238,14 @@ export function staffConsentRoutes(consent: ConsentService): FastifyPluginAsyncT
       },
       async (request, reply) => {
         const site = request.siteAccess!.site
-        const before = await consent.configs.current(site.id)
-        const version = await consent.configs.change(site.id, request.body, request.user!.id)
-        if (version.retentionDays !== before.retentionDays) await consent.records.applyRetention(site.id, version.retentionDays)
-        return reply.status(201).send(presentVersion(version))
+        const { previous, next } = await consent.configs.change(site.id, request.body, request.user!.id)
+        if (next.retentionDays !== previous.retentionDays) {
+          // The version is written; records already stored follow now, or in the hourly pass if this fails.
+          await consent.records.applyRetention(site.id, next.retentionDays).catch((error: unknown) => {
+            request.log.warn({ err: error }, 'applying a changed consent retention failed; the hourly pass retries it')
+          })
+        }
+        return reply.status(201).send(presentVersion(next))
       },
     )
 

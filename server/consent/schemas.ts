@@ -9,7 +9,7 @@ const Receipt = Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0
 const Method = Type.Union(CONSENT_METHODS.map((method) => Type.Literal(method)))
 const ConsentModeType = Type.Union(CONSENT_MODE_TYPES.map((type) => Type.Literal(type)))
 const CategoryId = Type.String({ minLength: 1, maxLength: 32 })
-const Language = Type.String({ minLength: 2, maxLength: 12 })
+const Language = Type.String({ minLength: 2, maxLength: 12, pattern: '^[a-z]{2,3}(-[a-z0-9]{2,8})?$' })
 
 const Service = Type.Object({ id: Type.String(), name: Type.String(), cookies: Type.Array(Type.String()) })
 const Category = Type.Object({

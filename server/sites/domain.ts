@@ -66,3 +66,11 @@ export function parseRetention(days: number, field = 'retentionDays'): number {
   }
   return days
 }
+
+const within = (hostname: string, domain: string) => hostname === domain || hostname.endsWith(`.${domain}`)
+
+/** Whether a page's hostname belongs to a site: its domain, its aliases, and their subdomains. */
+export function servesHostname(site: { readonly domain: string; readonly aliases: readonly string[] }, hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, '')
+  return within(name, site.domain) || site.aliases.some((alias) => within(name, alias))
+}

@@ -8,7 +8,7 @@ import { adminSiteRoutes, keyRoutes, SiteBody, staffRoutes } from './routes.ts'
 export { SitesService, DEFAULT_RETENTION_DAYS } from './service.ts'
 export type { Site, NewSite, SiteChanges } from './service.ts'
 export type { SiteRole } from './staff.ts'
-export { canonicalHostname, parseSiteDomain, isTimeZone } from './domain.ts'
+export { canonicalHostname, parseSiteDomain, isTimeZone, servesHostname } from './domain.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -59,6 +59,7 @@ const SITE_COLUMNS = 'id, domain, aliases, timezone, retention_days, public_dash
 const CACHE_TTL_MS = 30_000
 
 type RetentionListener = (site: Site, previousDays: number) => Promise<void>
+type AddedListener = (site: Site) => Promise<void>
 
 export class SitesService {
   readonly #pg: Postgres
@@ -67,6 +68,7 @@ export class SitesService {
   readonly #unknown = new Map<string, number>()
   readonly #byId = new Map<number, { site: Site; expires: number }>()
   readonly #retentionListeners: RetentionListener[] = []
+  readonly #addedListeners: AddedListener[] = []
 
   readonly keys: ApiKeys
   readonly staff: Staff
@@ -114,7 +116,13 @@ export class SitesService {
     const site = toSite(rows[0])
     if (managerId !== null) await this.staff.add(site.id, managerId, 'manager')
     this.#remember(domain, site)
+    for (const listener of this.#addedListeners) await listener(site)
     return site
+  }
+
+  /** Called after a site is added, for other contexts to set up what the site starts with. */
+  onAdded(listener: AddedListener): void {
+    this.#addedListeners.push(listener)
   }
 
   async list(): Promise<Site[]> {

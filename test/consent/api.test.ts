@@ -52,7 +52,8 @@ function consentSuite(postgres: 'pglite' | 'server') {
     t.app.inject({
       method: 'POST',
       url: '/api/consent',
-      headers: { 'content-type': 'text/plain', 'user-agent': userAgent, 'x-forwarded-for': ip, origin: 'http://shop.test' },
+      // As a browser sends it: the origin of the site's own page.
+      headers: { 'content-type': 'text/plain', 'user-agent': userAgent, 'x-forwarded-for': ip, origin: `http://${typeof body.domain === 'string' ? body.domain : 'shop.test'}` },
       payload: raw ?? JSON.stringify(body),
     })
 
@@ -116,6 +117,9 @@ function consentSuite(postgres: 'pglite' | 'server') {
       const again = await config('shop.test', { 'if-none-match': etag })
       expect(again.statusCode).toBe(304)
       expect(again.body).toBe('')
+      // As a compressing proxy passes it on, and in a list.
+      expect((await config('shop.test', { 'if-none-match': `W/${etag}` })).statusCode).toBe(304)
+      expect((await config('shop.test', { 'if-none-match': `"stale", ${etag}` })).statusCode).toBe(304)
       await manager.request('POST', '/api/sites/other.test/consent/versions', { expiryDays: 90 })
       const other = await config('other.test')
       expect(other.headers.etag).not.toBe(etag)
@@ -128,6 +132,13 @@ function consentSuite(postgres: 'pglite' | 'server') {
         expect(response.statusCode).toBe(204)
         expect(response.headers['access-control-allow-headers']).toContain('X-Consent-Receipt')
       }
+    })
+
+    it('is written as version 1 when a site is added, not by whichever banner request comes first', async () => {
+      const admin = await createAdmin(t)
+      expect((await admin.request('POST', '/api/sites', { domain: 'fresh.test' })).statusCode).toBe(201)
+      const site = await t.app.sites.get('fresh.test')
+      expect(await t.app.postgres.query('SELECT version, policy_version FROM consent_configs WHERE site_id = $1', [site.id])).toEqual([{ version: 1, policy_version: 1 }])
     })
 
     it('refuses an unknown site (404) and a missing domain (400)', async () => {
@@ -149,11 +160,12 @@ function consentSuite(postgres: 'pglite' | 'server') {
         consentMode: ['functionality_storage', 'security_storage', 'analytics_storage', 'ad_storage', 'ad_user_data', 'ad_personalization'],
         policyVersion: 1,
       })
-      const texts = (await config('shop.test')).json().texts.en
+      const served = (await config('shop.test')).json()
+      const shown = { categories: served.categories, policyUrl: served.policyUrl, texts: served.texts.en }
       const [row] = await t.rows<Record<string, unknown>>('SELECT * FROM consent_records WHERE consent_id = {id:UUID}', { id: body.consentId })
       expect(row).toMatchObject({
         method: 'accept_all',
-        texts_sha256: sha256(sortedJson(texts)),
+        texts_sha256: sha256(sortedJson(shown)),
         country_code: 'GB',
         browser: 'Chrome',
         path: '/pricing',
@@ -213,6 +225,9 @@ function consentSuite(postgres: 'pglite' | 'server') {
       expect((await refused(() => decide(decision({ method: 'expired_reprompt', granted: [] })), 400)).field).toBe('consentId')
       expect((await refused(() => decide(decision({ configVersion: 99 })), 400)).field).toBe('configVersion')
       expect((await refused(() => decide(decision({ language: 'de' })), 400)).field).toBe('language')
+      for (const language of ['constructor', 'toString', '__proto__', 'valueOf']) {
+        expect((await refused(() => decide(decision({ language })), 400)).field).toBe('language')
+      }
       expect((await refused(() => decide(decision({ method: 'maybe' })), 400)).field).toBe('method')
       expect((await refused(() => decide(decision({ path: 'pricing' })), 400)).field).toBe('path')
       expect((await refused(() => decide(decision({ clientTime: 1 })), 400)).field).toBe('clientTime')
@@ -222,8 +237,24 @@ function consentSuite(postgres: 'pglite' | 'server') {
       expect((await refused(() => decide({}, { raw: '{"domain":' }), 400)).error).toBe('invalid_request')
       expect((await refused(() => decide({}, { raw: 'x'.repeat(9000) }), 413)).error).toBeDefined()
       expect((await refused(() => decide(decision({ domain: 'nowhere.test' })), 404)).error).toBe('not_found')
+      // A page of another site cannot fill this one's records.
+      const foreign = () =>
+        t.app.inject({ method: 'POST', url: '/api/consent', headers: { 'content-type': 'text/plain', origin: 'https://evil.example' }, payload: JSON.stringify(decision()) })
+      expect((await refused(foreign, 403)).error).toBe('forbidden')
       // Still up, still answering.
       expect((await decide(decision({ method: 'reject_all', granted: [] }))).statusCode).toBe(201)
+    })
+
+    it('keeps only the path of the page, never its query string or fragment', async () => {
+      const made = (await decide(decision({ path: '/checkout?email=alice@example.com&token=abc#step-2' }))).json()
+      const [row] = await t.rows<{ path: string }>('SELECT path FROM consent_records WHERE consent_id = {id:UUID}', { id: made.consentId })
+      expect(row!.path).toBe('/checkout')
+    })
+
+    it('a withdrawal takes back something granted before', async () => {
+      const first = (await decide(decision({ method: 'custom', granted: ['analytics'] }))).json()
+      await refused(() => decide(decision({ method: 'withdraw', granted: ['analytics', 'marketing'], consentId: first.consentId, receipt: first.receipt })), 400)
+      expect((await decide(decision({ method: 'withdraw', granted: [], consentId: first.consentId, receipt: first.receipt }))).statusCode).toBe(201)
     })
 
     it('records a GPC refusal, and a later explicit choice of the same visitor with its own method', async () => {
@@ -276,7 +307,7 @@ function consentSuite(postgres: 'pglite' | 'server') {
       expect(v2.texts.en.title).toBe('Cookies on Shop')
       expect(v2.texts.ru.categories.preferences.title).toBe('Preferences')
       expect(v2.texts.he).toMatchObject({ dir: 'rtl', title: 'עוגיות', acceptAll: 'Accept all' })
-      expect(v2.textsSha256.en).toBe(sha256(sortedJson(v2.texts.en)))
+      expect(v2.textsSha256.en).toBe(sha256(sortedJson({ categories: v2.categories, policyUrl: v2.policyUrl, texts: v2.texts.en })))
       expect(v2.textsSha256.en).not.toBe(v1.textsSha256.en)
       // The banner gets the new one; the old one is as it was.
       const served = (await config('shop.test')).json()
@@ -291,6 +322,18 @@ function consentSuite(postgres: 'pglite' | 'server') {
       expect(fresh.json()).toMatchObject({ granted: ['necessary', 'preferences'], denied: ['analytics'], consentMode: ['functionality_storage', 'security_storage', 'personalization_storage'] })
       const list = (await viewer.request('GET', '/api/sites/shop.test/consent')).json()
       expect(list.versions.map((version: { version: number }) => version.version)).toEqual([v2.version, v1.version])
+    })
+
+    it("a removed category's own texts go with it", async () => {
+      const withPreferences = await manager.request('POST', '/api/sites/shop.test/consent/versions', {
+        categories: [{ id: 'analytics' }, { id: 'preferences' }],
+        texts: { en: { categories: { preferences: { title: 'Preferences' } } } },
+      })
+      expect(withPreferences.statusCode).toBe(201)
+      const without = await manager.request('POST', '/api/sites/shop.test/consent/versions', { categories: [{ id: 'analytics' }] })
+      expect(without.statusCode, without.body).toBe(201)
+      expect(Object.keys(without.json().texts.en.categories).sort()).toEqual(['analytics', 'necessary'])
+      expect(without.json().overrides.en.categories).toEqual({})
     })
 
     it('publishing a new policy version raises it, so stored decisions are asked again', async () => {
@@ -315,6 +358,19 @@ function consentSuite(postgres: 'pglite' | 'server') {
       expect(await days()).toBe(1826)
       expect((await manager.request('POST', '/api/sites/other.test/consent/versions', { retentionDays: 3650 })).statusCode).toBe(201)
       expect(await days()).toBe(3650)
+      // A banner still naming version 1 gets the site's current retention, not version 1's.
+      const late = (await decide(decision({ domain: 'other.test', configVersion: 1, method: 'reject_all', granted: [] }))).json()
+      const [row] = await t.rows<{ retention_days: number }>('SELECT retention_days FROM consent_records WHERE consent_id = {id:UUID}', { id: late.consentId })
+      expect(row!.retention_days).toBe(3650)
+      // A record that missed a change is brought in line by the hourly pass.
+      await t.app.clickhouse.client.command({
+        query: 'ALTER TABLE consent_records UPDATE retention_days = 7 WHERE consent_id = {id:UUID}',
+        query_params: { id: made.consentId },
+        clickhouse_settings: { mutations_sync: '2' },
+      })
+      expect(await t.app.consent.reconcileRetention()).toEqual(['other.test'])
+      expect(await days()).toBe(3650)
+      expect(await t.app.consent.reconcileRetention()).toEqual([])
     })
 
     it('refuses bad configurations, naming the field, and writes nothing', async () => {
@@ -329,6 +385,12 @@ function consentSuite(postgres: 'pglite' | 'server') {
       expect((await refused(post({ texts: { en: { title: '   ' } } }), 400)).field).toBe('texts.en.title')
       expect((await refused(post({ texts: { en: { onclick: 'x' } } }), 400)).field).toMatch(/^texts/)
       expect((await refused(post({ policyUrl: 'javascript:alert(1)' }), 400)).field).toBe('policyUrl')
+      // "necessary" is granted whatever the visitor says, so it may not grant advertising or analytics.
+      expect((await refused(post({ categories: [{ id: 'necessary', consentMode: ['ad_storage'] }, { id: 'ads' }] }), 400)).field).toBe('categories.0.consentMode')
+      expect((await refused(post({ categories: [{ id: 'ads', services: [{ id: 'x', name: 'X', cookies: ['candor_consent'] }] }] }), 400)).field).toBe('categories.0.services')
+      expect((await refused(post({ texts: { en: { title: 'a\u0000b' } } }), 400)).field).toBe('texts.en.title')
+      expect((await refused(post({ texts: { en: { description: 'half \ud800 a pair' } } }), 400)).field).toBe('texts.en.description')
+      expect((await refused(post({ categories: [{ id: 'ads', services: [{ id: 'x', name: 'X\u0007' }] }] }), 400)).field).toBe('categories.0.services.0.name')
       expect((await refused(post({ expiryDays: 0 }), 400)).field).toBe('expiryDays')
       expect((await refused(post({}), 400)).error).toBe('invalid_request')
     })

@@ -80,7 +80,7 @@ export interface BannerTexts {
 export interface BannerConfig {
   /** the site's domain, as configured */
   domain: string
-  /** version of this configuration; a decision names it and the server hashes its texts */
+  /** version of this configuration; a decision names it and the server hashes what it showed */
   configVersion: number
   /** version of the site's policy; a stored decision for another version is asked again */
   policyVersion: number
@@ -149,7 +149,10 @@ export interface ConsentRecord {
   policyVersion: number
   configVersion: number
   bannerVersion: string
-  /** SHA-256 (hex) of the texts shown, computed by the server from the configuration version */
+  /**
+   * SHA-256 (hex) of what the banner showed in that language, computed by the server from the
+   * configuration version: sorted-key JSON of { categories, policyUrl, texts } (texts of the language)
+   */
   textsSha256: string
   language: string
   path: string

@@ -1,5 +1,5 @@
 // Which site an event belongs to, and whether its page is one of that site's hostnames.
-import type { SitesService } from '../../sites/index.ts'
+import { servesHostname, type SitesService } from '../../sites/index.ts'
 import { unavailable } from '../../errors.ts'
 import type { Step } from '../pipeline.ts'
 
@@ -21,15 +21,12 @@ export function resolveSite(sites: SitesService): Step {
   }
 }
 
-const within = (hostname: string, domain: string) => hostname === domain || hostname.endsWith(`.${domain}`)
-
 /** The site's domain, its subdomains, and its aliases (with their subdomains) count; others are foreign. */
 export const checkHostname: Step = {
   name: 'checkHostname',
   run(draft) {
     const hostname = draft.event.url.hostname.toLowerCase().replace(/\.$/, '')
-    const { domain, aliases } = draft.site
-    if (!within(hostname, domain) && !aliases.some((alias) => within(hostname, alias))) return 'foreign_hostname'
+    if (!servesHostname(draft.site, hostname)) return 'foreign_hostname'
     draft.hostname = hostname
     return undefined
   },
