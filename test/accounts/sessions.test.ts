@@ -274,7 +274,8 @@ function sessionSuite(postgres: 'pglite' | 'server') {
       const cases: Array<[string, Record<string, string>]> = [
         ['no token', { origin }],
         ['an empty token', { origin, 'x-csrf-token': '' }],
-        ['a wrong token', { origin, 'x-csrf-token': `${agent.csrfToken.slice(0, -1)}A` }],
+        // The last character changed to another one (appending a fixed "A" left the token as it was when it ended in A).
+        ['a wrong token', { origin, 'x-csrf-token': `${agent.csrfToken.slice(0, -1)}${agent.csrfToken.endsWith('A') ? 'B' : 'A'}` }],
         ["another session's token", { origin, 'x-csrf-token': other.csrfToken }],
         ['a foreign Origin', { origin: 'https://evil.example', 'x-csrf-token': agent.csrfToken }],
         ['Origin null', { origin: 'null', 'x-csrf-token': agent.csrfToken }],
