@@ -8,6 +8,7 @@ import { DocumentsService, publishFromFile, type PublishedDocument } from '../do
 import { openMail } from '../email/index.ts'
 import { HttpError } from '../errors.ts'
 import { applyRetention } from '../privacy/index.ts'
+import { seedTraffic, type SeedProgress, type SeedStreamLine, type SeedSummary } from '../seed/index.ts'
 import { SitesService, type NewSite, type Site, type SiteChanges } from '../sites/index.ts'
 
 type PublishFromFile = Parameters<typeof publishFromFile>[1]
@@ -21,6 +22,13 @@ export interface NewAccount {
   role: 'admin' | 'customer'
 }
 
+export interface SeedOrder {
+  site: string
+  events: number
+  days: number
+  seed?: number
+}
+
 export interface Backend {
   addSite(site: NewSite): Promise<Site>
   updateSite(domain: string, changes: SiteChanges): Promise<Site>
@@ -29,7 +37,39 @@ export interface Backend {
   createUser(account: NewAccount): Promise<User>
   listUsers(): Promise<User[]>
   publish(file: PublishFromFile): Promise<PublishedDocument>
+  /** Fills a site with synthetic traffic, reporting progress as it goes. */
+  seed(order: SeedOrder, onProgress: (progress: SeedProgress) => void): Promise<SeedSummary>
   close(): Promise<void>
+}
+
+/** Runs the seeding on the server and follows its streamed answer line by line. */
+async function seedThrough(url: string, token: string, order: SeedOrder, onProgress: (progress: SeedProgress) => void): Promise<SeedSummary> {
+  const response = await fetch(new URL('/api/admin/seed', url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(order),
+  })
+  if (!response.ok || !response.body) {
+    const payload = (await response.json().catch(() => ({}))) as { error?: string; message?: string; field?: string }
+    throw new HttpError(response.status, payload.error ?? 'error', payload.message ?? response.statusText, payload.field)
+  }
+  let pending = ''
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    pending += value
+    const lines = pending.split('\n')
+    pending = lines.pop() ?? ''
+    for (const text of lines) {
+      if (!text) continue
+      const line = JSON.parse(text) as SeedStreamLine
+      if ('progress' in line) onProgress(line.progress)
+      else if ('summary' in line) return line.summary
+      else throw new HttpError(500, line.error, line.message)
+    }
+  }
+  throw new HttpError(502, 'seed_interrupted', 'the server ended the answer before seeding finished')
 }
 
 function remote(url: string, token: string): Backend {
@@ -52,6 +92,7 @@ function remote(url: string, token: string): Backend {
     createUser: (account) => call('POST', '/api/admin/users', account),
     listUsers: async () => (await call<{ users: User[] }>('GET', '/api/admin/users')).users,
     publish: (file) => publishFromFile({ publish: (input) => call('POST', '/api/admin/documents', input) }, file),
+    seed: (order, onProgress) => seedThrough(url, token, order, onProgress),
     close: async () => {},
   }
 }
@@ -75,6 +116,8 @@ async function local(config: Config): Promise<Backend> {
     createUser: (account) => accounts.createByOperator(account),
     listUsers: () => accounts.list(),
     publish: (file) => publishFromFile(documents, file, config.operator),
+    seed: async ({ site: domain, ...request }, onProgress) =>
+      seedTraffic(databases.clickhouse.insertRows, await sites.get(domain), request, onProgress),
     async close() {
       await mail.close()
       await databases.close()

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../config.ts'
 import { DataDirLockedError } from '../db/index.ts'
 import { describePublished, parsePublishArgs, PUBLISH_USAGE, PublishUsageError } from '../documents/index.ts'
 import { HttpError } from '../errors.ts'
+import { checkSeedRequest, progressReporter, summaryLine } from '../seed/index.ts'
 import type { Site } from '../sites/index.ts'
 import { connect } from './backend.ts'
 import { readPassword } from './password.ts'
@@ -20,6 +21,8 @@ const USAGE = `Usage: npm run candor -- <command>
   user create [--admin] --email <address> --login <login> [--first-name <name>] [--last-name <name>]
                                    the password is read from standard input, or asked for
   user list
+  seed --site <domain> --events <N> --days <D> [--seed <n>]
+                                   writes N synthetic events (and their visits) over the last D days
   ${PUBLISH_USAGE}
 
 Environment: the same variables as the server (DATA_DIR, DATABASE_URL, CLICKHOUSE_URL, …).`
@@ -52,11 +55,19 @@ const describeSite = (site: Site) =>
 const describeUser = (user: User) =>
   `${user.login}\t${user.email}\t${user.role}\t${user.firstName} ${user.lastName}${user.emailVerified ? '' : '\t(email not confirmed)'}`
 
-const COMMANDS = ['site add', 'site set', 'site list', 'key create', 'user create', 'user list', 'policy publish']
+const COMMANDS = ['site add', 'site set', 'site list', 'key create', 'user create', 'user list', 'policy publish', 'seed']
+
+/** A whole number option, or a usage error naming it. */
+function wholeNumber(name: string, value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`seed needs --${name} <whole number>`)
+  return Number(value)
+}
 
 async function run(argv: string[], out: (line: string) => void): Promise<void> {
-  const [group, action, ...rest] = argv
+  const [group, ...afterGroup] = argv
   if (!group || group === 'help' || group === '--help') return out(USAGE)
+  // `seed` is a command of one word; the others name a group and an action.
+  const [action, ...rest] = group === 'seed' ? ['', ...afterGroup] : afterGroup
   const command = `${group} ${action ?? ''}`.trim()
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"`)
 
@@ -131,6 +142,28 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
       const file = parsePublishArgs(rest)
       work = async (backend) => {
         out(describePublished(await backend.publish(file)))
+      }
+      break
+    }
+    case 'seed': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { site: { type: 'string' }, events: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' } },
+      })
+      if (positionals.length > 0 || !values.site) throw new UsageError('seed needs --site <domain>, --events <N> and --days <D>')
+      const order = {
+        site: values.site,
+        events: wholeNumber('events', values.events),
+        days: wholeNumber('days', values.days),
+        ...(values.seed === undefined ? {} : { seed: wholeNumber('seed', values.seed) }),
+      }
+      const problem = checkSeedRequest(order)
+      if (problem) throw new UsageError(problem)
+      work = async (backend) => {
+        const progress = progressReporter(process.stderr)
+        const summary = await backend.seed(order, (update) => progress.update(update)).finally(() => progress.done())
+        out(summaryLine(summary))
       }
       break
     }

@@ -262,6 +262,15 @@ describe(`administration (statuses in the order: ${ORDER})`, () => {
     },
     { name: `PATCH /api/admin/sites/${A}`, cell: () => ({ method: 'PATCH', url: `/api/admin/sites/${A}`, payload: { retentionDays: 400 } }), statuses: '401 403 403 403 403 200 200' },
     { name: `PATCH /api/admin/sites/${NOWHERE}`, cell: () => ({ method: 'PATCH', url: `/api/admin/sites/${NOWHERE}`, payload: { retentionDays: 400 } }), statuses: '401 403 403 403 403 404 404' },
+    {
+      name: 'POST /api/admin/seed',
+      // A site of its own, so that the synthetic traffic does not change the counts asked below.
+      cell: async () => {
+        if (!(await t.app.sites.find('seeded.test'))) await t.app.sites.add({ domain: 'seeded.test' })
+        return { method: 'POST', url: '/api/admin/seed', payload: { site: 'seeded.test', events: 5, days: 1 } }
+      },
+      statuses: '401 403 403 403 403 200 200',
+    },
     { name: `POST /api/admin/sites/${A}/keys`, cell: () => ({ method: 'POST', url: `/api/admin/sites/${A}/keys` }), statuses: '401 403 403 403 403 201 201' },
     // A malformed body: 400 shows the caller got past the check, without publishing a version
     // that every account would then have to accept.
