@@ -4,6 +4,7 @@
 // Russian.
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { escape } from '../email/index.ts'
 
 export type PageLanguage = 'en' | 'ru'
 
@@ -23,8 +24,6 @@ export const ACCOUNT_PAGE_CSP = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ')
-
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 export const TEXT = {
   en: {

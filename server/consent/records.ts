@@ -5,6 +5,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { ConsentHistory, ConsentMethod, ConsentModeType, ConsentRecord, DecisionRequest, DecisionResponse } from '../../tracker/consent/protocol.ts'
 import type { ClickHouse } from '../db/index.ts'
 import { badRequest, notFound } from '../errors.ts'
+import { applyTableRetention, tableOutOfDate } from '../privacy/index.ts'
 import type { ConsentConfigs, ConsentVersion } from './configs.ts'
 
 export const RECORD_COLUMNS = [
@@ -233,24 +234,13 @@ export class ConsentRecords {
   }
 
   /** Whether any stored record of the site carries another retention than `retentionDays`. */
-  async outOfDate(siteId: number, retentionDays: number): Promise<boolean> {
-    const result = await this.#clickhouse.client.query({
-      query: 'SELECT count() AS n FROM consent_records WHERE site_id = {site:UInt32} AND retention_days != {days:UInt16}',
-      query_params: { site: siteId, days: retentionDays },
-      format: 'JSONEachRow',
-    })
-    const [row] = await result.json<{ n: number }>()
-    return Number(row?.n ?? 0) > 0
+  outOfDate(siteId: number, retentionDays: number): Promise<boolean> {
+    return tableOutOfDate(this.#clickhouse, 'consent_records', siteId, retentionDays)
   }
 
   /** Rewrites stored records of a site to a new retention; TTL then removes those past it. */
-  async applyRetention(siteId: number, retentionDays: number): Promise<void> {
-    const target = this.#clickhouse.cluster ? `consent_records_local ON CLUSTER \`${this.#clickhouse.cluster}\`` : 'consent_records'
-    await this.#clickhouse.client.command({
-      query: `ALTER TABLE ${target} UPDATE retention_days = {days:UInt16} WHERE site_id = {site:UInt32} AND retention_days != {days:UInt16}`,
-      query_params: { days: retentionDays, site: siteId },
-      clickhouse_settings: { mutations_sync: '2' },
-    })
+  applyRetention(siteId: number, retentionDays: number): Promise<void> {
+    return applyTableRetention(this.#clickhouse, 'consent_records', siteId, retentionDays)
   }
 }
 

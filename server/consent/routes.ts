@@ -28,7 +28,8 @@ function pageHostname(origin: string | undefined): string | null {
   if (!origin) return null
   try {
     const url = new URL(origin)
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.hostname : null
+    // URL gives the hostname in lower case; a fully qualified name's trailing dot goes too.
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.hostname.replace(/\.$/, '') : null
   } catch {
     return null
   }

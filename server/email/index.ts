@@ -7,7 +7,7 @@ import { startMailCapture, type MailCapture } from './capture.ts'
 import { createMailer, type Mailer } from './mailer.ts'
 
 export type { Mailer, OutgoingMail } from './mailer.ts'
-export { linkMail } from './render.ts'
+export { escape, linkMail } from './render.ts'
 export type { CapturedMail, MailCapture } from './capture.ts'
 
 declare module 'fastify' {

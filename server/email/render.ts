@@ -1,7 +1,8 @@
 // Plain transactional mail: a few paragraphs and one link, as text and as HTML.
 import type { OutgoingMail } from './mailer.ts'
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+/** Text for HTML (mail bodies and Candor's own small pages): the five special characters as numeric references. */
+export const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 export function linkMail(to: string, subject: string, paragraphs: readonly string[], link: { url: string; label: string }): OutgoingMail {
   const text = `${paragraphs.join('\n\n')}\n\n${link.label}: ${link.url}\n`

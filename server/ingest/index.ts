@@ -16,6 +16,7 @@ import { SpoolWriter, type WriterOptions } from './writer.ts'
 
 export type { DropReason } from './pipeline.ts'
 export { UserAgentCache } from './steps/user-agent.ts'
+export { EVENT_COLUMNS, SESSION_COLUMNS } from './rows.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -9,29 +9,38 @@ import type { Site, SitesService } from '../sites/index.ts'
 
 export const RETAINED_TABLES = ['events', 'sessions'] as const
 
+/** Tables whose rows carry a site's retention (`site_id`, `retention_days`), each kept by a TTL. */
+export type RetainedTable = (typeof RETAINED_TABLES)[number] | 'consent_records'
+
+/** Rewrites one table's rows of a site to `retentionDays`; TTL then removes those past it. */
+export async function applyTableRetention(clickhouse: ClickHouse, table: RetainedTable, siteId: number, retentionDays: number): Promise<void> {
+  // Mutations run on the local tables of a cluster; the table names come from RetainedTable.
+  const target = clickhouse.cluster ? `${table}_local ON CLUSTER \`${clickhouse.cluster}\`` : table
+  await clickhouse.client.command({
+    query: `ALTER TABLE ${target} UPDATE retention_days = {days:UInt16} WHERE site_id = {site:UInt32} AND retention_days != {days:UInt16}`,
+    query_params: { days: retentionDays, site: siteId },
+    clickhouse_settings: { mutations_sync: '2' },
+  })
+}
+
+/** Whether any stored row of the site in `table` carries another retention than `retentionDays`. */
+export async function tableOutOfDate(clickhouse: ClickHouse, table: RetainedTable, siteId: number, retentionDays: number): Promise<boolean> {
+  const result = await clickhouse.client.query({
+    query: `SELECT count() AS n FROM ${table} WHERE site_id = {site:UInt32} AND retention_days != {days:UInt16}`,
+    query_params: { site: siteId, days: retentionDays },
+    format: 'JSONEachRow',
+  })
+  const [row] = await result.json<{ n: number }>()
+  return Number(row?.n ?? 0) > 0
+}
+
 export async function applyRetention(clickhouse: ClickHouse, siteId: number, retentionDays: number): Promise<void> {
-  for (const table of RETAINED_TABLES) {
-    // Mutations run on the local tables of a cluster; the table names come from the list above.
-    const target = clickhouse.cluster ? `${table}_local ON CLUSTER \`${clickhouse.cluster}\`` : table
-    await clickhouse.client.command({
-      query: `ALTER TABLE ${target} UPDATE retention_days = {days:UInt16} WHERE site_id = {site:UInt32} AND retention_days != {days:UInt16}`,
-      query_params: { days: retentionDays, site: siteId },
-      clickhouse_settings: { mutations_sync: '2' },
-    })
-  }
+  for (const table of RETAINED_TABLES) await applyTableRetention(clickhouse, table, siteId, retentionDays)
 }
 
 /** Whether any stored row of the site carries another retention than the site's. */
 async function outOfDate(clickhouse: ClickHouse, site: Site): Promise<boolean> {
-  for (const table of RETAINED_TABLES) {
-    const result = await clickhouse.client.query({
-      query: `SELECT count() AS n FROM ${table} WHERE site_id = {site:UInt32} AND retention_days != {days:UInt16}`,
-      query_params: { site: site.id, days: site.retentionDays },
-      format: 'JSONEachRow',
-    })
-    const [row] = await result.json<{ n: number }>()
-    if (Number(row?.n ?? 0) > 0) return true
-  }
+  for (const table of RETAINED_TABLES) if (await tableOutOfDate(clickhouse, table, site.id, site.retentionDays)) return true
   return false
 }
 

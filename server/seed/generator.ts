@@ -1,31 +1,14 @@
 // Synthetic visits as ClickHouse rows: each visit is a session row (one +1 state, version 1, as
-// the stats layer reads it) and its events rows, the same columns ingest writes. Tiers follow the
-// privacy model: consented-only values (full referrer, city, ISP, full versions, screen, fonts,
-// returning) are only ever set on consented rows, empty or zero on anonymous ones.
+// the stats layer reads it) and its events rows, in ingest's columns (EVENT_COLUMNS,
+// SESSION_COLUMNS). Tiers follow the privacy model: consented-only values (full referrer, city,
+// ISP, full versions, screen, fonts, returning) are only ever set on consented rows, empty or zero
+// on anonymous ones.
 import {
   CLICK_TARGETS, CLIENTS, COUNTRY_CHOICE, DOWNLOADS, ENTRY_PAGES, FONTS_BY_OS, FORMS, OUTBOUND_LINKS, PAGES, SCREENS,
   SIGNUP_PLANS, SOURCES,
 } from './catalog.ts'
 import { SeededRandom } from './random.ts'
 import { Timeline } from './timeline.ts'
-
-export const VISIT_COLUMNS = [
-  'site_id', 'tier', 'referrer_source', 'referrer_domain', 'referrer',
-  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
-  'country_code', 'region', 'city', 'asn', 'isp',
-  'browser', 'browser_version', 'os', 'os_version', 'device',
-  'screen_width', 'screen_height', 'pixel_ratio', 'timezone', 'language', 'retention_days',
-] as const
-
-export const EVENT_COLUMNS = [
-  'timestamp', 'name', 'hostname', 'pathname', 'props', 'fonts', 'returning', 'days_since_first_visit',
-  'visitor_id', 'session_id', ...VISIT_COLUMNS,
-] as const
-
-export const SESSION_COLUMNS = [
-  'sign', 'version', 'session_id', 'visitor_id', 'start', 'timestamp', 'hostname', 'entry_page', 'exit_page',
-  'pageviews', 'events', 'duration', 'is_bounce', ...VISIT_COLUMNS,
-] as const
 
 export interface SeedSite {
   readonly id: number
@@ -85,7 +68,8 @@ export class TrafficGenerator {
     const hostname = this.site.domain
 
     const events = steps.map((step) => {
-      const head = JSON.stringify([start + step.offset, step.name, hostname, step.pathname, step.props, fonts, returning, daysSinceFirstVisit])
+      // Ingest's column order (EVENT_COLUMNS); synthetic events carry no revenue.
+      const head = JSON.stringify([start + step.offset, step.name, hostname, step.pathname, step.props, '', fonts, returning, daysSinceFirstVisit, null])
       return `${head.slice(0, -1)},${visitorId},${sessionId},${fragment}\n`
     })
     const pageviews = steps.filter((step) => step.name === 'pageview')

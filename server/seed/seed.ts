@@ -3,7 +3,8 @@
 // the count, each batch inserted once (a deduplication token per batch and table).
 import { randomUUID } from 'node:crypto'
 import type { InsertRows } from '../db/index.ts'
-import { EVENT_COLUMNS, SESSION_COLUMNS, TrafficGenerator, type SeedSite } from './generator.ts'
+import { EVENT_COLUMNS, SESSION_COLUMNS } from '../ingest/index.ts'
+import { TrafficGenerator, type SeedSite } from './generator.ts'
 
 export const DEFAULT_SEED = 42
 export const MAX_EVENTS = 1_000_000_000

@@ -69,8 +69,10 @@ export function parseRetention(days: number, field = 'retentionDays'): number {
 
 const within = (hostname: string, domain: string) => hostname === domain || hostname.endsWith(`.${domain}`)
 
-/** Whether a page's hostname belongs to a site: its domain, its aliases, and their subdomains. */
+/**
+ * Whether a page's hostname belongs to a site: its domain, its aliases, and their subdomains.
+ * `hostname` is lower-case without a trailing dot (callers on the ingest path have it so already).
+ */
 export function servesHostname(site: { readonly domain: string; readonly aliases: readonly string[] }, hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, '')
-  return within(name, site.domain) || site.aliases.some((alias) => within(name, alias))
+  return within(hostname, site.domain) || site.aliases.some((alias) => within(hostname, alias))
 }
