@@ -13,6 +13,7 @@ import { consentPlugin } from './consent/index.ts'
 import { databasesPlugin } from './db/index.ts'
 import { documentsPlugin } from './documents/index.ts'
 import { emailPlugin } from './email/index.ts'
+import { goalsPlugin } from './goals/index.ts'
 import type { ClickHouseOptions } from './db/clickhouse.ts'
 import { registerErrorHandling } from './errors.ts'
 import { ingestPlugin, type IngestPluginOptions } from './ingest/index.ts'
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(sitesPlugin, { config })
   await app.register(ingestPlugin, { config, ...(options.writer ? { writer: options.writer } : {}) })
   await app.register(consentPlugin, { config })
+  await app.register(goalsPlugin)
   await app.register(statsPlugin)
   await app.register(seedPlugin)
   await app.register(privacyPlugin)

@@ -87,7 +87,10 @@ export const observabilityPlugin = fp<{ config: Config }>(
         },
         servers: [{ url: config.publicUrl }],
         components: {
-          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Stats API key or operator token' } },
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'Stats API key or operator token' },
+            cookie: { type: 'apiKey', in: 'cookie', name: 'candor_session', description: 'A login session; state-changing requests also send X-CSRF-Token' },
+          },
         },
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

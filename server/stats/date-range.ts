@@ -1,7 +1,7 @@
 // Date ranges of the Stats API, in the site's own time zone: "day", "7d", "30d", "month",
 // "6mo", "12mo", "year", "all", "realtime"/"30m", or [from, to] as dates or ISO 8601 instants.
 import { badRequest } from '../errors.ts'
-import { isCalendarDay, localDay, shiftDay } from '../time.ts'
+import { isCalendarDay, localDay, localTime, shiftDay } from '../time.ts'
 
 export interface DateRange {
   /** Inclusive lower bound, local time in `zone`, 'YYYY-MM-DD HH:MM:SS'. */
@@ -100,9 +100,26 @@ export function parseDateRange(input: unknown, context: RangeContext): DateRange
 }
 
 /** Every bucket label of a time dimension across the range, so charts can show empty buckets. */
-export function timeLabels(dimension: string, range: DateRange): string[] {
+export function timeLabels(dimension: string, range: DateRange, timezone = range.zone): string[] {
   const labels: string[] = []
   const limit = 10_000
+  if (dimension === 'time:minute') {
+    // Every minute from the range's start to its end, as the site's clock shows it.
+    const toMs = (local: string) => Date.parse(`${local.replace(' ', 'T')}Z`)
+    const span = toMs(range.to) - toMs(range.from)
+    const start = range.zone === 'UTC' ? toMs(range.from) : null
+    for (let offset = 0; offset < span && labels.length < limit; offset += 60_000) {
+      if (start === null) {
+        // A calendar range is already local time.
+        labels.push(new Date(toMs(range.from) + offset).toISOString().slice(0, 16).replace('T', ' ') + ':00')
+        continue
+      }
+      const ms = Math.floor((start + offset) / 60_000) * 60_000
+      const { day, minuteOfDay } = localTime(timezone, ms)
+      labels.push(`${day} ${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}:00`)
+    }
+    return labels
+  }
   if (dimension === 'time:hour') {
     for (let day = range.firstDay; day <= range.lastDay && labels.length < limit; day = shiftDay(day, 1)) {
       for (let hour = 0; hour < 24; hour++) labels.push(`${day} ${String(hour).padStart(2, '0')}:00:00`)

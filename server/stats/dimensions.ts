@@ -13,6 +13,11 @@ export interface DimensionDef {
   readonly events: string | null
   /** SQL over the sessions table, or null. */
   readonly sessions: string | null
+  /**
+   * array: `events` is an Array column; a row groups under each element (arrayJoin) and a filter
+   * asks whether any element matches. goal: the site's goals, built per query in sql.ts.
+   */
+  readonly kind?: 'array' | 'goal'
 }
 
 const visit = (column: string): DimensionDef => ({ scope: 'visit', events: column, sessions: column })
@@ -22,7 +27,11 @@ const SOURCE = "if(referrer_source = '', 'Direct / None', referrer_source)"
 /** The full referring URL where it was kept (consented tier), else the referring domain. */
 const REFERRER = "if(referrer = '', referrer_domain, referrer)"
 
+/** Width x height as the tracker reported it; '' when the screen is unknown. */
+const SCREEN = "if(screen_width = 0, '', concat(toString(screen_width), 'x', toString(screen_height)))"
+
 const TIME_BUCKETS = {
+  'time:minute': (column: string) => `formatDateTime(toStartOfMinute(${column}), '%Y-%m-%d %H:%i:00', {tz:String})`,
   'time:hour': (column: string) => `formatDateTime(toStartOfHour(${column}, {tz:String}), '%Y-%m-%d %H:00:00', {tz:String})`,
   'time:day': (column: string) => `toString(toDate(${column}, {tz:String}))`,
   'time:week': (column: string) => `toString(toMonday(${column}, {tz:String}))`,
@@ -36,6 +45,9 @@ export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
   'event:page': { scope: 'event', events: 'pathname', sessions: null },
   'event:name': { scope: 'event', events: 'name', sessions: null },
   'event:hostname': { scope: 'event', events: 'hostname', sessions: null },
+  // Fonts come with consented visits' events only; sessions rows do not keep them.
+  'event:font': { scope: 'event', events: 'fonts', sessions: null, kind: 'array' },
+  'event:goal': { scope: 'event', events: null, sessions: null, kind: 'goal' },
   'visit:entry_page': { scope: 'session', events: null, sessions: 'entry_page' },
   'visit:exit_page': { scope: 'session', events: null, sessions: 'exit_page' },
   'visit:source': visit(SOURCE),
@@ -53,6 +65,10 @@ export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
   'visit:os': visit('os'),
   'visit:os_version': visit('os_version'),
   'visit:device': visit('device'),
+  'visit:isp': visit('isp'),
+  'visit:screen': visit(SCREEN),
+  'visit:timezone': visit('timezone'),
+  'visit:language': visit('language'),
   ...Object.fromEntries(
     Object.entries(TIME_BUCKETS).map(([name, bucket]) => [
       name,

@@ -1,10 +1,26 @@
-// The stats context: the analytics query layer behind the Stats API (and, later, the dashboard).
+// The stats context: the analytics query layer behind the Stats API, the dashboard and public dashboards.
 import fp from 'fastify-plugin'
+import type { Site } from '../sites/index.ts'
+import { FunnelRequest, FunnelResponse } from './funnel.ts'
+import type { QueryOptions } from './parse.ts'
+import { runQuery, type QueryResult } from './query.ts'
 import { statsRoutes } from './routes.ts'
 import { QueryRequest, QueryResponse } from './schema.ts'
 
-export { runQuery, type QueryResult } from './query.ts'
+export { runQuery, type QueryResult, type QueryOptions } from './query.ts'
+export { runFunnel, type FunnelResult } from './funnel.ts'
 export type { QueryRequest } from './schema.ts'
+
+export interface Stats {
+  /** Runs a Stats API query for a site (the caller checked access), with the site's goals. */
+  run(site: Site, request: QueryRequest, options?: Omit<QueryOptions, 'goals'>): Promise<QueryResult>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    stats: Stats
+  }
+}
 
 export const statsPlugin = fp(
   async (app) => {
@@ -13,7 +29,17 @@ export const statsPlugin = fp(
     // unknown fields (and coerces types) instead of refusing them.
     app.addSchema(QueryRequest)
     app.addSchema(QueryResponse)
+    app.addSchema(FunnelRequest)
+    app.addSchema(FunnelResponse)
+    app.decorate('stats', {
+      run: async (site, request, options = {}) => {
+        // Goals are read only when the query names them (one Postgres round trip saved per query).
+        const named = request.dimensions?.includes('event:goal') || request.filters?.some((filter) => filter[1] === 'event:goal')
+        const goals = named ? await app.goals.list(site.id) : []
+        return runQuery(app.clickhouse.client, site, request, Date.now(), { ...options, goals })
+      },
+    } satisfies Stats)
     await app.register(statsRoutes)
   },
-  { name: 'stats', dependencies: ['databases', 'sites', 'auth'] },
+  { name: 'stats', dependencies: ['databases', 'sites', 'auth', 'goals'] },
 )

@@ -9,14 +9,17 @@ export const METRICS = [
   'views_per_visit',
   'bounce_rate',
   'visit_duration',
+  'conversion_rate',
 ] as const
 export type Metric = (typeof METRICS)[number]
 export const isMetric = (name: string): name is Metric => (METRICS as readonly string[]).includes(name)
+/** Metrics read from stored rows; conversion_rate is a ratio of two visitor counts (sql.ts). */
+export type StoredMetric = Exclude<Metric, 'conversion_rate'>
 
 /** Metrics that describe a visit as a whole. */
 export const SESSION_METRICS: ReadonlySet<Metric> = new Set(['visits', 'views_per_visit', 'bounce_rate', 'visit_duration'])
 
-export const ON_EVENTS: Partial<Record<Metric, string>> = {
+export const ON_EVENTS: Partial<Record<StoredMetric, string>> = {
   visitors: 'uniq(visitor_id)',
   pageviews: "countIf(name = 'pageview')",
   events: 'count()',
@@ -24,7 +27,7 @@ export const ON_EVENTS: Partial<Record<Metric, string>> = {
   visits: 'uniq(session_id)',
 }
 
-export const ON_SESSIONS: Record<Metric, string> = {
+export const ON_SESSIONS: Record<StoredMetric, string> = {
   visitors: 'uniq(visitor_id)',
   visits: 'sum(sign)',
   pageviews: 'sum(sign * pageviews)',
@@ -40,7 +43,7 @@ export const ON_SESSIONS: Record<Metric, string> = {
  * are counted from sessions rows: a cancelled state keeps its visitor id, so uniq(visitor_id) would
  * count a visitor under a stale exit page (or a city before consent) the visit has left.
  */
-export const ON_VISITOR_SESSIONS: Record<Metric, string> = {
+export const ON_VISITOR_SESSIONS: Record<StoredMetric, string> = {
   visitors: 'count()',
   visits: 'sum(v_visits)',
   pageviews: 'sum(v_pageviews)',
@@ -51,7 +54,7 @@ export const ON_VISITOR_SESSIONS: Record<Metric, string> = {
 }
 
 /** Over one row per (dimension values, visit), joined with each visit's latest state. */
-export const ON_JOINED_VISITS: Partial<Record<Metric, string>> = {
+export const ON_JOINED_VISITS: Partial<Record<StoredMetric, string>> = {
   bounce_rate: 'if(count() > 0, round(100 * avg(is_bounce)), 0)',
   visit_duration: 'if(count() > 0, round(avg(duration)), 0)',
 }

@@ -1,6 +1,7 @@
 // Parse and validate a Stats API query against the whitelists. Anything unknown is a 400 that
 // names it; what comes out holds only whitelisted names and values to bind as parameters.
 import { badRequest } from '../errors.ts'
+import type { Goal } from '../goals/service.ts'
 import type { Site } from '../sites/index.ts'
 import { isCalendarDay, localDay } from '../time.ts'
 import { parseDateRange, type DateRange } from './date-range.ts'
@@ -35,11 +36,28 @@ export interface ParsedQuery {
   readonly limit: number
   readonly offset: number
   readonly include: { readonly totalRows: boolean; readonly timeLabels: boolean }
+  /** The site's goals, for event:goal and conversion_rate. */
+  readonly goals: readonly Goal[]
+  /** Rows of a breakdown by a non-time dimension with fewer visitors are left out (public dashboards). */
+  readonly minVisitors: number
 }
+
+export interface QueryOptions {
+  /** Leave out breakdown rows (non-time dimensions) with fewer visitors than this. */
+  readonly minVisitors?: number
+  /** Only these dimensions may be grouped or filtered by; any other is a 400 naming the field. */
+  readonly allowedDimensions?: ReadonlySet<string>
+  /** The site's goals (app.stats.run loads them). */
+  readonly goals?: readonly Goal[]
+}
+
+/** Event dimensions whose visits' bounce rate and duration make sense ("of the visits that saw it"). */
+const VISIT_LEVEL_EVENT_DIMENSIONS = new Set(['event:page', 'event:font', 'event:goal'])
 
 const DEFAULT_LIMIT = 10_000
 
-function dimension(name: string, field: string): ParsedDimension {
+function dimension(name: string, field: string, allowed?: ReadonlySet<string>): ParsedDimension {
+  if (allowed && !allowed.has(name)) throw badRequest(`the dimension "${name}" is not available here`, field)
   if (name.startsWith(PROPS_PREFIX)) {
     const prop = name.slice(PROPS_PREFIX.length)
     if (prop.length === 0 || prop.length > 300) throw badRequest(`"${name}" needs a property name`, field)
@@ -50,14 +68,14 @@ function dimension(name: string, field: string): ParsedDimension {
   return { name, def, prop: null }
 }
 
-function filter(raw: readonly unknown[], index: number): ParsedFilter {
+function filter(raw: readonly unknown[], index: number, allowed?: ReadonlySet<string>): ParsedFilter {
   const field = `filters[${index}]`
   const [operator, name, values, modifiers] = raw
   if (typeof operator !== 'string' || !(FILTER_OPERATORS as readonly string[]).includes(operator)) {
     throw badRequest(`unknown filter operator ${JSON.stringify(operator)}: use ${FILTER_OPERATORS.join(', ')}`, field)
   }
   if (typeof name !== 'string') throw badRequest('a filter names its dimension second', field)
-  const parsed = dimension(name, field)
+  const parsed = dimension(name, field, allowed)
   if (parsed.def.scope === 'time') throw badRequest(`cannot filter by ${name}; use date_range`, field)
   if (!Array.isArray(values) || values.length === 0 || values.length > 100) {
     throw badRequest('a filter takes a list of 1 to 100 values third', field)
@@ -80,14 +98,15 @@ function filter(raw: readonly unknown[], index: number): ParsedFilter {
   return { operator: operator as FilterOperator, dimension: parsed, values: clauses, caseSensitive }
 }
 
-export function parseQuery(request: QueryRequest, site: Site, now = Date.now()): ParsedQuery {
+export function parseQuery(request: QueryRequest, site: Site, now = Date.now(), options: QueryOptions = {}): ParsedQuery {
+  const allowed = options.allowedDimensions
   const metrics = request.metrics.map((name, index) => {
     if (!isMetric(name)) throw badRequest(`unknown metric "${name}"`, `metrics[${index}]`)
     return name
   })
   if (new Set(metrics).size !== metrics.length) throw badRequest('a metric is listed twice', 'metrics')
 
-  const dimensions = (request.dimensions ?? []).map((name, index) => dimension(name, `dimensions[${index}]`))
+  const dimensions = (request.dimensions ?? []).map((name, index) => dimension(name, `dimensions[${index}]`, allowed))
   if (new Set(dimensions.map((d) => d.name)).size !== dimensions.length) throw badRequest('a dimension is listed twice', 'dimensions')
   if (dimensions.filter((d) => isTimeDimension(d.name)).length > 1) throw badRequest('at most one time dimension', 'dimensions')
 
@@ -96,16 +115,22 @@ export function parseQuery(request: QueryRequest, site: Site, now = Date.now()):
     if (dimensions.some((d) => d.def.scope === 'session')) {
       throw badRequest('entry and exit pages cannot be combined with event dimensions', 'dimensions')
     }
-    const pageOnly = eventDimensions.every((d) => d.name === 'event:page')
+    const visitLevel = eventDimensions.every((d) => VISIT_LEVEL_EVENT_DIMENSIONS.has(d.name))
     for (const metric of metrics) {
-      const allowed = metric === 'visits' || !SESSION_METRICS.has(metric) || (pageOnly && metric !== 'views_per_visit')
-      if (!allowed) {
+      const fits = metric === 'visits' || !SESSION_METRICS.has(metric) || (visitLevel && metric !== 'views_per_visit')
+      if (!fits) {
         throw badRequest(`metric ${metric} cannot be queried with the dimension ${eventDimensions[0]!.name}`, 'metrics')
       }
     }
   }
 
-  const filters = (request.filters ?? []).map((raw, index) => filter(raw, index))
+  const filters = (request.filters ?? []).map((raw, index) => filter(raw, index, allowed))
+  const conversionRate = metrics.indexOf('conversion_rate')
+  if (conversionRate >= 0 && !dimensions.some((d) => d.name === 'event:goal') && !filters.some((f) => f.dimension.name === 'event:goal')) {
+    throw badRequest('conversion_rate needs event:goal in dimensions or filters', `metrics[${conversionRate}]`)
+  }
+  const minVisitors = options.minVisitors ?? 0
+  if (!Number.isInteger(minVisitors) || minVisitors < 0) throw new Error('minVisitors must be a whole number of visitors')
 
   const dimensionNames = new Set(dimensions.map((d) => d.name))
   const orderBy = (request.order_by ?? []).map(([key, direction], index) => {
@@ -138,5 +163,7 @@ export function parseQuery(request: QueryRequest, site: Site, now = Date.now()):
     limit: request.pagination?.limit ?? DEFAULT_LIMIT,
     offset: request.pagination?.offset ?? 0,
     include,
+    goals: options.goals ?? [],
+    minVisitors,
   }
 }

@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '../db/index.ts'
 import type { Site } from '../sites/index.ts'
 import { timeLabels } from './date-range.ts'
 import { isTimeDimension } from './dimensions.ts'
-import { parseQuery } from './parse.ts'
+import { parseQuery, type QueryOptions } from './parse.ts'
 import type { QueryRequest } from './schema.ts'
 import { buildQuery } from './sql.ts'
 
@@ -22,9 +22,21 @@ export interface QueryResult {
   }
 }
 
-/** Runs a query for a site the caller may read (checked by the route). */
-export async function runQuery(clickhouse: ClickHouseClient, site: Site, request: QueryRequest, now = Date.now()): Promise<QueryResult> {
-  const query = parseQuery(request, site, now)
+export type { QueryOptions } from './parse.ts'
+
+/**
+ * Runs a query for a site the caller may read (checked by the route). options: minVisitors leaves
+ * out breakdown rows with fewer visitors, allowedDimensions refuses any other dimension (public
+ * dashboards), goals are the site's goals (app.stats.run loads them).
+ */
+export async function runQuery(
+  clickhouse: ClickHouseClient,
+  site: Site,
+  request: QueryRequest,
+  now = Date.now(),
+  options: QueryOptions = {},
+): Promise<QueryResult> {
+  const query = parseQuery(request, site, now, options)
   const { sql, countSql, params } = buildQuery(query)
   const rows = await select(clickhouse, sql, params)
 
@@ -39,7 +51,7 @@ export async function runQuery(clickhouse: ClickHouseClient, site: Site, request
     meta.total_rows = Number(carrier?.total_rows ?? 0)
   }
   const time = query.dimensions.find((d) => isTimeDimension(d.name))
-  if (query.include.timeLabels && time) meta.time_labels = timeLabels(time.name, query.range)
+  if (query.include.timeLabels && time) meta.time_labels = timeLabels(time.name, query.range, site.timezone)
   return {
     results,
     meta,

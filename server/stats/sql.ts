@@ -7,8 +7,12 @@
 //       visitor first when visitors are counted from sessions, so cancelled states drop out);
 //   J — one row per (event dimensions, visit) joined with the visit's latest state: bounce rate
 //       and duration "of the visits that saw this page".
+// conversion_rate divides the visitors of each row by the visitors of the same view without its
+// goal filters (grouped by the dimensions other than event:goal), a second body joined on them.
+import { pathPattern } from '../goals/pattern.ts'
+import type { Goal } from '../goals/service.ts'
 import type { ParsedDimension, ParsedFilter, ParsedQuery } from './parse.ts'
-import { ON_EVENTS, ON_JOINED_VISITS, ON_SESSIONS, ON_VISITOR_SESSIONS, type Metric } from './metrics.ts'
+import { ON_EVENTS, ON_JOINED_VISITS, ON_SESSIONS, ON_VISITOR_SESSIONS, type Metric, type StoredMetric } from './metrics.ts'
 import { isTimeDimension } from './dimensions.ts'
 
 type Table = 'events' | 'sessions'
@@ -20,7 +24,7 @@ export interface BuiltQuery {
   readonly params: Record<string, unknown>
 }
 
-class Params {
+export class Params {
   readonly values: Record<string, unknown> = {}
   #next = 0
   bind(value: unknown, type: string): string {
@@ -33,37 +37,94 @@ class Params {
 const column = (index: number) => `d${index}`
 const metricColumn = (metric: Metric) => `m_${metric}`
 
-export function buildQuery(query: ParsedQuery): BuiltQuery {
-  const params = new Params()
-  params.values.site = query.site.id
-  params.values.tz = query.site.timezone
-  params.values.from = query.range.from
-  params.values.to = query.range.to
-  params.values.zone = query.range.zone
+const positive = (filter: ParsedFilter) => filter.operator === 'is' || filter.operator === 'contains'
 
-  const FROM = 'toDateTime({from:String}, {zone:String})'
-  const TO = 'toDateTime({to:String}, {zone:String})'
-  const eventsInRange = `site_id = {site:UInt32} AND timestamp >= ${FROM} AND timestamp < ${TO}`
-  const sessionsInRange = `site_id = {site:UInt32} AND start >= ${FROM} AND start < ${TO}`
-  // Visits whose events fall in the range may have started the day before (and run past midnight).
-  const sessionsAround = `site_id = {site:UInt32} AND start >= ${FROM} - INTERVAL 1 DAY AND start < ${TO}`
-  const eventsAround = `site_id = {site:UInt32} AND timestamp >= ${FROM} AND timestamp < ${TO} + INTERVAL 1 DAY`
+/** Whether a filter on event:goal names the goal (`is`/`is_not`) or a part of its name (`contains…`). */
+function goalNamed(goal: Goal, filter: ParsedFilter): boolean {
+  const name = filter.caseSensitive ? goal.displayName : goal.displayName.toLowerCase()
+  const values = filter.caseSensitive ? filter.values : filter.values.map((value) => value.toLowerCase())
+  return filter.operator === 'is' || filter.operator === 'is_not' ? values.includes(name) : values.some((value) => name.includes(value))
+}
 
-  const expression = (dimension: ParsedDimension, table: Table): string => {
-    if (dimension.prop !== null) {
-      // Events without the property group (and filter) as "(none)", as in Plausible.
-      const name = params.bind(dimension.prop, 'String')
-      return `if(mapContains(props, ${name}), props[${name}], '(none)')`
-    }
-    const sql = table === 'events' ? dimension.def.events : dimension.def.sessions
-    if (sql === null) throw new Error(`${dimension.name} is not on ${table}`)
-    return sql
+/**
+ * The WHERE clauses and expressions of one query, over its range and the site's goals. Shared by
+ * the Stats API query and the funnel (funnel.ts).
+ */
+export class Clauses {
+  readonly params = new Params()
+  readonly eventsInRange: string
+  readonly sessionsInRange: string
+  /** Visits whose events fall in the range may have started the day before (and run past midnight). */
+  readonly sessionsAround: string
+  readonly eventsAround: string
+
+  constructor(readonly query: ParsedQuery) {
+    const values = this.params.values
+    values.site = query.site.id
+    values.tz = query.site.timezone
+    values.from = query.range.from
+    values.to = query.range.to
+    values.zone = query.range.zone
+    const FROM = 'toDateTime({from:String}, {zone:String})'
+    const TO = 'toDateTime({to:String}, {zone:String})'
+    // site_id and the time first: the primary key (site_id, toDate(time), …) prunes on them.
+    this.eventsInRange = `site_id = {site:UInt32} AND timestamp >= ${FROM} AND timestamp < ${TO}`
+    this.sessionsInRange = `site_id = {site:UInt32} AND start >= ${FROM} AND start < ${TO}`
+    this.sessionsAround = `site_id = {site:UInt32} AND start >= ${FROM} - INTERVAL 1 DAY AND start < ${TO}`
+    this.eventsAround = `site_id = {site:UInt32} AND timestamp >= ${FROM} AND timestamp < ${TO} + INTERVAL 1 DAY`
   }
 
-  const condition = (filter: ParsedFilter, table: Table): string => {
-    const sql = expression(filter.dimension, table)
+  /** An events row completes one of these goals: a named event, or a pageview of a matching path. */
+  completes(goals: readonly Goal[]): string {
+    if (goals.length === 0) return '0'
+    const kinds = this.params.bind(goals.map((goal) => goal.kind), 'Array(String)')
+    const targets = this.params.bind(goals.map(goalTarget), 'Array(String)')
+    return `arrayExists((kind, target) -> ${GOAL_MATCH}, ${kinds}, ${targets})`
+  }
+
+  /** The goals an events row completes, one grouping row each. */
+  goalNames(goals: readonly Goal[]): string {
+    const names = this.params.bind(goals.map((goal) => goal.displayName), 'Array(String)')
+    const kinds = this.params.bind(goals.map((goal) => goal.kind), 'Array(String)')
+    const targets = this.params.bind(goals.map(goalTarget), 'Array(String)')
+    return `arrayJoin(arrayFilter((goal, kind, target) -> ${GOAL_MATCH}, ${names}, ${kinds}, ${targets}))`
+  }
+
+  /** The goals a goal dimension groups by: those every goal filter lets through. */
+  groupedGoals(filters: readonly ParsedFilter[]): Goal[] {
+    const onGoals = filters.filter((f) => f.dimension.def.kind === 'goal')
+    return this.query.goals.filter((goal) => onGoals.every((f) => goalNamed(goal, f) === positive(f)))
+  }
+
+  expression(dimension: ParsedDimension, table: Table, filters: readonly ParsedFilter[]): string {
+    if (dimension.prop !== null) {
+      // Events without the property group (and filter) as "(none)", as in Plausible.
+      const name = this.params.bind(dimension.prop, 'String')
+      return `if(mapContains(props, ${name}), props[${name}], '(none)')`
+    }
+    if (dimension.def.kind === 'goal') return this.goalNames(this.groupedGoals(filters))
+    const sql = table === 'events' ? dimension.def.events : dimension.def.sessions
+    if (sql === null) throw new Error(`${dimension.name} is not on ${table}`)
+    return dimension.def.kind === 'array' ? `arrayJoin(${sql})` : sql
+  }
+
+  condition(filter: ParsedFilter, table: Table): string {
+    const def = filter.dimension.def
+    if (def.kind === 'goal') {
+      // Names resolve to goals here; a name no goal has matches nothing.
+      const completes = this.completes(this.query.goals.filter((goal) => goalNamed(goal, filter)))
+      return positive(filter) ? completes : `NOT ${completes}`
+    }
     const values = filter.caseSensitive ? filter.values : filter.values.map((value) => value.toLowerCase())
-    const list = params.bind(values, 'Array(String)')
+    const list = this.params.bind(values, 'Array(String)')
+    const search = `multiSearchAny${filter.caseSensitive ? '' : 'CaseInsensitiveUTF8'}`
+    if (def.kind === 'array') {
+      // Whether any element matches; the negations: no element does.
+      const element = filter.operator === 'is' || filter.operator === 'is_not' ? `has(${list}, ${filter.caseSensitive ? 'element' : 'lowerUTF8(element)'})` : `${search}(element, ${list})`
+      const any = `arrayExists(element -> ${element}, ${def.events!})`
+      return positive(filter) ? any : `NOT ${any}`
+    }
+    const sql = this.expression(filter.dimension, table, [])
     // lowerUTF8, not lower (ASCII only): the values were lowered by JavaScript, Cyrillic included.
     const subject = filter.caseSensitive ? sql : `lowerUTF8(${sql})`
     switch (filter.operator) {
@@ -72,68 +133,80 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
       case 'is_not':
         return `${subject} NOT IN ${list}`
       case 'contains':
-        return `multiSearchAny${filter.caseSensitive ? '' : 'CaseInsensitiveUTF8'}(${sql}, ${list})`
+        return `${search}(${sql}, ${list})`
       case 'contains_not':
-        return `NOT multiSearchAny${filter.caseSensitive ? '' : 'CaseInsensitiveUTF8'}(${sql}, ${list})`
+        return `NOT ${search}(${sql}, ${list})`
     }
   }
 
-  const onEvents = query.filters.filter((f) => f.dimension.def.scope === 'event')
-  const onSessions = query.filters.filter((f) => f.dimension.def.scope === 'session')
-  const onVisits = query.filters.filter((f) => f.dimension.def.scope === 'visit')
-
   /** WHERE for events rows: their own filters, and visits matching session-only filters. */
-  const eventsWhere = (): string => {
-    const parts = [eventsInRange, ...onEvents.map((f) => condition(f, 'events')), ...onVisits.map((f) => condition(f, 'events'))]
-    if (onSessions.length > 0) {
-      parts.push(
-        `session_id IN (SELECT session_id FROM sessions WHERE ${sessionsAround} AND ${onSessions
-          .map((f) => condition(f, 'sessions'))
-          .join(' AND ')} GROUP BY session_id HAVING sum(sign) > 0)`,
-      )
-    }
+  eventsWhere(filters: readonly ParsedFilter[]): string {
+    const onSessions = filters.filter((f) => f.dimension.def.scope === 'session')
+    const onRows = filters.filter((f) => f.dimension.def.scope === 'event' || f.dimension.def.scope === 'visit')
+    const parts = [this.eventsInRange, ...onRows.map((f) => this.condition(f, 'events'))]
+    if (onSessions.length > 0) parts.push(this.sessionsMatching(onSessions))
     return parts.join(' AND ')
+  }
+
+  /** session_id of the visits whose latest state passes session-only filters. */
+  sessionsMatching(onSessions: readonly ParsedFilter[]): string {
+    return `session_id IN (SELECT session_id FROM sessions WHERE ${this.sessionsAround} AND ${onSessions
+      .map((f) => this.condition(f, 'sessions'))
+      .join(' AND ')} GROUP BY session_id HAVING sum(sign) > 0)`
+  }
+
+  /** session_id of the visits that had events passing event filters. */
+  visitsWithEvents(onEvents: readonly ParsedFilter[], range = this.eventsAround): string {
+    return `session_id IN (SELECT session_id FROM events WHERE ${range} AND ${onEvents.map((f) => this.condition(f, 'events')).join(' AND ')})`
   }
 
   /** WHERE for sessions rows: their own filters, and visits that had events matching event filters. */
-  const sessionsWhere = (): string => {
-    const parts = [sessionsInRange, ...onSessions.map((f) => condition(f, 'sessions')), ...onVisits.map((f) => condition(f, 'sessions'))]
-    if (onEvents.length > 0) {
-      parts.push(`session_id IN (SELECT session_id FROM events WHERE ${eventsAround} AND ${onEvents.map((f) => condition(f, 'events')).join(' AND ')})`)
-    }
+  sessionsWhere(filters: readonly ParsedFilter[]): string {
+    const onEvents = filters.filter((f) => f.dimension.def.scope === 'event')
+    const onRows = filters.filter((f) => f.dimension.def.scope === 'session' || f.dimension.def.scope === 'visit')
+    const parts = [this.sessionsInRange, ...onRows.map((f) => this.condition(f, 'sessions'))]
+    if (onEvents.length > 0) parts.push(this.visitsWithEvents(onEvents))
     return parts.join(' AND ')
   }
+}
 
-  const dimensions = query.dimensions
+/** Inside a lambda over (kind, target): the events row completes that goal. */
+const GOAL_MATCH = "(kind = 'event' AND name = target) OR (kind = 'page' AND name = 'pageview' AND match(pathname, target))"
+const goalTarget = (goal: Goal) => (goal.kind === 'event' ? goal.eventName! : pathPattern(goal.pagePath!))
+
+type Naming = { dimension: (index: number) => string; metric: (metric: StoredMetric) => string }
+
+/** The grouped rows of the query (dimension columns and stored metrics), before order and limit. */
+function body(clauses: Clauses, dimensions: readonly ParsedDimension[], filters: readonly ParsedFilter[], wanted: readonly StoredMetric[], naming: Naming): string {
+  const { dimension: column, metric: metricColumn } = naming
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${dimensions.map((_, i) => column(i)).join(', ')}` : ''
-  const selectDimensions = (table: Table) => dimensions.map((d, i) => `${expression(d, table)} AS ${column(i)}`)
+  const selectDimensions = (table: Table) => dimensions.map((d, i) => `${clauses.expression(d, table, filters)} AS ${column(i)}`)
 
   const eventDimension = dimensions.some((d) => d.def.scope === 'event')
   const sessionDimension = dimensions.some((d) => d.def.scope === 'session')
-  const sources: Array<{ metrics: Metric[]; sql: (metrics: Metric[]) => string }> = []
+  const sources: Array<{ metrics: StoredMetric[]; sql: (metrics: StoredMetric[]) => string }> = []
 
-  const E = (metrics: Metric[]) =>
-    `SELECT ${[...selectDimensions('events'), ...metrics.map((m) => `${ON_EVENTS[m]} AS ${metricColumn(m)}`)].join(', ')} FROM events WHERE ${eventsWhere()}${groupBy}`
+  const E = (metrics: StoredMetric[]) =>
+    `SELECT ${[...selectDimensions('events'), ...metrics.map((m) => `${ON_EVENTS[m]} AS ${metricColumn(m)}`)].join(', ')} FROM events WHERE ${clauses.eventsWhere(filters)}${groupBy}`
   // A group whose visits were all cancelled (a stale exit page) has no live visit and no row. An
   // aggregate without dimensions keeps its one row, zeros included, like the events side.
   const liveGroups = dimensions.length > 0 ? ' HAVING sum(sign) > 0' : ''
-  const S = (metrics: Metric[]) => {
+  const S = (metrics: StoredMetric[]) => {
     if (metrics.includes('visitors')) return SV(metrics)
-    return `SELECT ${[...selectDimensions('sessions'), ...metrics.map((m) => `${ON_SESSIONS[m]} AS ${metricColumn(m)}`)].join(', ')} FROM sessions WHERE ${sessionsWhere()}${groupBy}${liveGroups}`
+    return `SELECT ${[...selectDimensions('sessions'), ...metrics.map((m) => `${ON_SESSIONS[m]} AS ${metricColumn(m)}`)].join(', ')} FROM sessions WHERE ${clauses.sessionsWhere(filters)}${groupBy}${liveGroups}`
   }
   // Visitors from sessions rows: first one row per (group, visitor) with a live visit there.
-  const SV = (metrics: Metric[]) =>
+  const SV = (metrics: StoredMetric[]) =>
     `SELECT ${[...dimensions.map((_, i) => column(i)), ...metrics.map((m) => `${ON_VISITOR_SESSIONS[m]} AS ${metricColumn(m)}`)].join(', ')} ` +
     `FROM (SELECT ${[...selectDimensions('sessions'), 'visitor_id'].join(', ')}, sum(sign) AS v_visits, sum(sign * pageviews) AS v_pageviews, ` +
     `sum(sign * events) AS v_events, sum(sign * is_bounce) AS v_bounces, sum(sign * duration) AS v_duration ` +
-    `FROM sessions WHERE ${sessionsWhere()} GROUP BY ${[...dimensions.map((_, i) => column(i)), 'visitor_id'].join(', ')} HAVING sum(sign) > 0) AS visitor_visits${groupBy}`
-  const J = (metrics: Metric[]) =>
+    `FROM sessions WHERE ${clauses.sessionsWhere(filters)} GROUP BY ${[...dimensions.map((_, i) => column(i)), 'visitor_id'].join(', ')} HAVING sum(sign) > 0) AS visitor_visits${groupBy}`
+  const J = (metrics: StoredMetric[]) =>
     `SELECT ${[...dimensions.map((_, i) => column(i)), ...metrics.map((m) => `${ON_JOINED_VISITS[m]} AS ${metricColumn(m)}`)].join(', ')} ` +
-    `FROM (SELECT DISTINCT ${[...selectDimensions('events'), 'session_id'].join(', ')} FROM events WHERE ${eventsWhere()}) AS visits_seen ` +
+    `FROM (SELECT DISTINCT ${[...selectDimensions('events'), 'session_id'].join(', ')} FROM events WHERE ${clauses.eventsWhere(filters)}) AS visits_seen ` +
     `INNER JOIN (SELECT session_id, argMax(is_bounce, version) AS is_bounce, argMax(duration, version) AS duration FROM sessions ` +
-    `WHERE ${sessionsAround} GROUP BY session_id HAVING sum(sign) > 0) AS visit_states USING (session_id)${groupBy}`
+    `WHERE ${clauses.sessionsAround} GROUP BY session_id HAVING sum(sign) > 0) AS visit_states USING (session_id)${groupBy}`
 
-  const wanted = query.metrics
   if (eventDimension) {
     const fromEvents = wanted.filter((m) => m in ON_EVENTS)
     const joined = wanted.filter((m) => m in ON_JOINED_VISITS)
@@ -152,16 +225,47 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
     if (fromSessions.length > 0) sources.push({ metrics: fromSessions, sql: S })
   }
 
+  if (sources.length === 1) return sources[0]!.sql(sources[0]!.metrics)
   const keys = dimensions.map((_, i) => column(i))
-  let body: string
-  if (sources.length === 1) {
-    body = sources[0]!.sql(sources[0]!.metrics)
-  } else {
-    const [left, right] = sources as [(typeof sources)[0], (typeof sources)[0]]
-    const join = keys.length > 0 ? `FULL OUTER JOIN (${right.sql(right.metrics)}) AS right_source USING (${keys.join(', ')})` : `CROSS JOIN (${right.sql(right.metrics)}) AS right_source`
-    body = `SELECT * FROM (${left.sql(left.metrics)}) AS left_source ${join}`
-  }
+  const [left, right] = sources as [(typeof sources)[0], (typeof sources)[0]]
+  const join = keys.length > 0 ? `FULL OUTER JOIN (${right.sql(right.metrics)}) AS right_source USING (${keys.join(', ')})` : `CROSS JOIN (${right.sql(right.metrics)}) AS right_source`
+  return `SELECT * FROM (${left.sql(left.metrics)}) AS left_source ${join}`
+}
 
+export function buildQuery(query: ParsedQuery): BuiltQuery {
+  const clauses = new Clauses(query)
+  const params = clauses.params
+  const dimensions = query.dimensions
+  const wanted = query.metrics
+  const conversion = wanted.includes('conversion_rate')
+  const breakdown = dimensions.some((d) => !isTimeDimension(d.name))
+  const minVisitors = breakdown && query.minVisitors > 0 ? query.minVisitors : 0
+  // Visitors are counted whenever a rate or a threshold needs them, asked for or not.
+  const stored = wanted.filter((m): m is StoredMetric => m !== 'conversion_rate')
+  if ((conversion || minVisitors > 0) && !stored.includes('visitors')) stored.push('visitors')
+
+  let rows = body(clauses, dimensions, query.filters, stored, { dimension: column, metric: metricColumn })
+  if (conversion) {
+    // The same view without goals: dimensions other than event:goal, filters other than on it.
+    const kept = dimensions.map((d, i) => ({ d, i })).filter(({ d }) => d.def.kind !== 'goal')
+    const totals = body(
+      clauses,
+      kept.map(({ d }) => d),
+      query.filters.filter((f) => f.dimension.def.kind !== 'goal'),
+      ['visitors'],
+      { dimension: (j) => `t${j}`, metric: (m) => `t_${m}` },
+    )
+    const join =
+      kept.length > 0
+        ? `LEFT JOIN (${totals}) AS totals ON ${kept.map(({ i }, j) => `converted.${column(i)} = totals.t${j}`).join(' AND ')}`
+        : `CROSS JOIN (${totals}) AS totals`
+    rows =
+      `SELECT converted.*, if(t_visitors > 0, round(100 * m_visitors / t_visitors, 1), 0) AS ${metricColumn('conversion_rate')} ` +
+      `FROM (${rows}) AS converted ${join}`
+  }
+  const kept = minVisitors > 0 ? ` WHERE m_visitors >= ${params.bind(minVisitors, 'UInt64')}` : ''
+
+  const keys = dimensions.map((_, i) => column(i))
   const time = dimensions.findIndex((d) => isTimeDimension(d.name))
   const order: string[] = query.orderBy.map(([key, direction]) => {
     const dimensionIndex = dimensions.findIndex((d) => d.name === key)
@@ -176,7 +280,7 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
 
   const select = [...keys, ...wanted.map(metricColumn), 'count() OVER () AS total_rows']
   const sql =
-    `SELECT ${select.join(', ')} FROM (${body}) ORDER BY ${order.join(', ')} ` +
+    `SELECT ${select.join(', ')} FROM (${rows})${kept} ORDER BY ${order.join(', ')} ` +
     `LIMIT ${params.bind(query.limit, 'UInt32')} OFFSET ${params.bind(query.offset, 'UInt32')}`
-  return { sql, countSql: `SELECT count() AS total_rows FROM (${body})`, params: params.values }
+  return { sql, countSql: `SELECT count() AS total_rows FROM (${rows})${kept}`, params: params.values }
 }

@@ -188,6 +188,35 @@ describe(`sites, staff and invitations (statuses in the order: ${ORDER})`, () =>
       perSite(site, statuses, () => ({ method: 'POST', url: `/api/sites/${site}/consent/versions`, payload: { expiryDays: 100 } }), 'POST /api/sites/:domain/consent/versions'),
     ),
 
+    // Goals and saved funnels: viewers read them, managers change them.
+    ...([[A, '401 404 200 200 404 200 401'], [B, '401 404 404 404 200 200 401'], [NOWHERE, '401 404 404 404 404 404 401']] as const).flatMap(([site, statuses]) => [
+      perSite(site, statuses, () => ({ method: 'GET', url: `/api/sites/${site}/goals` }), 'GET /api/sites/:domain/goals'),
+      perSite(site, statuses, () => ({ method: 'GET', url: `/api/sites/${site}/funnels` }), 'GET /api/sites/:domain/funnels'),
+    ]),
+    ...([[A, '401 404 403 201 404 201 401'], [B, '401 404 404 404 201 201 401'], [NOWHERE, '401 404 404 404 404 404 401']] as const).flatMap(([site, statuses]) => [
+      perSite(site, statuses, (role) => ({ method: 'POST', url: `/api/sites/${site}/goals`, payload: { kind: 'event', event_name: `Signup by ${role}` } }), 'POST /api/sites/:domain/goals'),
+      perSite(site, statuses, (role) => ({
+        method: 'POST',
+        url: `/api/sites/${site}/funnels`,
+        payload: { name: `Funnel of ${role}`, steps: [{ kind: 'page', value: '/' }, { kind: 'event', value: 'Signup' }] },
+      }), 'POST /api/sites/:domain/funnels'),
+    ]),
+    ...([[A, '401 404 403 204 404 204 401'], [B, '401 404 404 404 204 204 401'], [NOWHERE, '401 404 404 404 404 404 401']] as const).flatMap(([site, statuses]) => {
+      // A fresh goal and funnel before each caller tries to remove one.
+      const siteId = () => sites[site]?.id
+      return [
+        perSite(site, statuses, async () => {
+          const id = siteId() === undefined ? 1 : (await t.app.goals.add(siteId()!, { kind: 'page', page_path: `/goal-${Math.random()}` })).id
+          return { method: 'DELETE', url: `/api/sites/${site}/goals/${id}` }
+        }, 'DELETE /api/sites/:domain/goals/:id'),
+        perSite(site, statuses, async () => {
+          const steps = [{ kind: 'page', value: '/' }, { kind: 'page', value: '/pricing' }]
+          const id = siteId() === undefined ? 1 : (await t.app.funnels.add(siteId()!, { name: `funnel ${Math.random()}`, steps })).id
+          return { method: 'DELETE', url: `/api/sites/${site}/funnels/${id}` }
+        }, 'DELETE /api/sites/:domain/funnels/:id'),
+      ]
+    }),
+
     { name: 'POST /api/invitations/accept (an unknown token)', cell: () => ({ method: 'POST', url: '/api/invitations/accept', payload: { token: 'u'.repeat(43) } }), statuses: '401 400 400 400 400 400 401' },
   ]
 
@@ -379,18 +408,55 @@ describe('POST /api/v2/query: which key reaches which site', () => {
     expect(got.join(' ')).toBe(statuses)
   })
 
-  it('refuses a request without a key, with an unknown key, the operator token or a session: 401', async () => {
-    const session = { cookie: `${SESSION_COOKIE}=${agents.admin.cookie}` }
-    for (const [key, headers] of [
-      [null, {}],
-      ['cnd_unknown', {}],
-      [`${keys.admin}x`, {}],
-      [t.operatorToken, {}],
-      [null, session],
-    ] as const) {
-      const response = await query(key, A, headers)
+  it('refuses a request without a key, with an unknown key or the operator token: 401', async () => {
+    for (const key of [null, 'cnd_unknown', `${keys.admin}x`, t.operatorToken]) {
+      const response = await query(key, A)
       expect(response.statusCode).toBe(401)
       expect(response.json().error).toBe('unauthorized')
+    }
+  })
+
+  it('refuses a session without its CSRF token: 403', async () => {
+    const response = await query(null, A, { cookie: `${SESSION_COOKIE}=${agents.admin.cookie}` })
+    expect(response.statusCode).toBe(403)
+    expect(response.json().error).toBe('csrf')
+  })
+
+  // A login session (the dashboard) reaches the sites its person may read; statuses for alpha.test,
+  // beta.test, nowhere.test, on the query and the funnel route.
+  const FUNNEL = { steps: [{ kind: 'page', value: '/' }, { kind: 'page', value: '/pricing' }] }
+  it.each([
+    ['customer', '403 403 403'],
+    ['viewerA', '200 403 403'],
+    ['managerA', '200 403 403'],
+    ['managerB', '403 200 403'],
+    ['admin', '200 200 403'],
+  ] as const)('the session of %s: %s', async (role, statuses) => {
+    for (const [url, body] of [['/api/v2/query', QUERY], ['/api/v2/funnel', FUNNEL]] as const) {
+      const got: number[] = []
+      for (const site of [A, B, NOWHERE]) {
+        sent.push({ method: 'POST', url })
+        const response = await agents[role].request('POST', url, { ...body, site_id: site, date_range: '7d' })
+        got.push(response.statusCode)
+        if (response.statusCode !== 200) {
+          const missing = await agents[role].request('POST', url, { ...body, site_id: NOWHERE, date_range: '7d' })
+          expect(response.body.replaceAll(site, NOWHERE)).toBe(missing.body)
+        }
+      }
+      expect(got.join(' '), url).toBe(statuses)
+    }
+  })
+
+  it('a key reaches the funnel route as it reaches the query', async () => {
+    for (const [site, status] of [[A, 200], [B, 403]] as const) {
+      sent.push({ method: 'POST', url: '/api/v2/funnel' })
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/funnel',
+        headers: { authorization: `Bearer ${keys.managerA}` },
+        payload: { site_id: site, date_range: '7d', steps: FUNNEL.steps },
+      })
+      expect(response.statusCode, response.body).toBe(status)
     }
   })
 
@@ -431,7 +497,7 @@ describe('POST /api/v2/query: which key reaches which site', () => {
 
 describe('the matrix', () => {
   const inScope = (path: string) =>
-    ['/api/sites', '/api/invitations/', '/api/keys', '/api/admin/', '/api/account/', '/api/v2/query'].some((prefix) => path.startsWith(prefix)) || path === '/api/account'
+    ['/api/sites', '/api/invitations/', '/api/keys', '/api/admin/', '/api/account/', '/api/v2/'].some((prefix) => path.startsWith(prefix)) || path === '/api/account'
 
   it('covers every route under /api/sites, /api/invitations, /api/keys, /api/admin, /api/account and the Stats API', () => {
     const document = t.app.swagger() as { paths: Record<string, Record<string, unknown>> }

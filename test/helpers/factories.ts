@@ -25,6 +25,11 @@ export interface VisitAttributes {
   os?: string
   osVersion?: string
   device?: string
+  isp?: string
+  screenWidth?: number
+  screenHeight?: number
+  timezone?: string
+  language?: string
   tier?: 'anonymous' | 'consented'
 }
 
@@ -49,6 +54,8 @@ export interface VisitSpec extends VisitAttributes {
   /** Seconds between consecutive pageviews (60 by default), or each pageview's offset from the start. */
   gap?: number | readonly number[]
   events?: readonly CustomEvent[]
+  /** System fonts on every events row of the visit (consented visits report them). */
+  fonts?: readonly string[]
   /** The daily visitor hash; a new one per visit by default. */
   visitor?: number
   /**
@@ -124,17 +131,17 @@ function visitColumns(siteId: number, spec: VisitAttributes) {
     region: spec.region ?? '',
     city: spec.city ?? '',
     asn: 0,
-    isp: '',
+    isp: spec.isp ?? '',
     browser: spec.browser ?? 'Chrome',
     browser_version: spec.browserVersion ?? '131',
     os: spec.os ?? 'Linux',
     os_version: spec.osVersion ?? '',
     device: spec.device ?? 'Desktop',
-    screen_width: 0,
-    screen_height: 0,
+    screen_width: spec.screenWidth ?? 0,
+    screen_height: spec.screenHeight ?? 0,
     pixel_ratio: 0,
-    timezone: '',
-    language: '',
+    timezone: spec.timezone ?? '',
+    language: spec.language ?? '',
     retention_days: RETENTION_DAYS,
   }
 }
@@ -199,7 +206,7 @@ export async function visits(t: TestApp, specs: readonly VisitSpec[]): Promise<S
         props: hit.props,
         revenue_amount: null,
         revenue_currency: '',
-        fonts: [],
+        fonts: spec.fonts ?? [],
         returning: 'unknown',
         days_since_first_visit: 0,
         visitor_id: ids.visitorId,
