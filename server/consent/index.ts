@@ -5,6 +5,7 @@ import type { Config } from '../config.ts'
 import { ConsentConfigs } from './configs.ts'
 import { ConsentRecords } from './records.ts'
 import { bannerRoutes, gpcRoute, staffConsentRoutes } from './routes.ts'
+import { ConsentReportBody } from './report.ts'
 import { BannerConfigBody, ConsentHistoryBody, ConsentVersionBody } from './schemas.ts'
 
 export { ConsentConfigs, canonicalJson, shownHash, mergeTexts } from './configs.ts'
@@ -58,6 +59,7 @@ export const consentPlugin = fp<{ config: Config }>(
     // On the root instance, where the app's TypeBox validator is (see sites/index.ts).
     app.addSchema(BannerConfigBody)
     app.addSchema(ConsentHistoryBody)
+    app.addSchema(ConsentReportBody)
     app.addSchema(ConsentVersionBody)
     await app.register(bannerRoutes(consent, config.rateLimitPerMinute))
     await app.register(gpcRoute())

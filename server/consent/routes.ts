@@ -9,6 +9,7 @@ import { badRequest, forbidden, notFound } from '../errors.ts'
 import { UserAgentCache } from '../ingest/index.ts'
 import { canonicalHostname, servesHostname } from '../sites/index.ts'
 import { bannerConfig, type ConsentVersion } from './configs.ts'
+import { consentReport, ReportQuery } from './report.ts'
 import type { ConsentService } from './index.ts'
 import { ConsentChangesBody, ConsentId, DecisionRequestBody, DecisionResponseBody } from './schemas.ts'
 
@@ -248,6 +249,24 @@ export function staffConsentRoutes(consent: ConsentService): FastifyPluginAsyncT
         }
         return reply.status(201).send(presentVersion(next))
       },
+    )
+
+    app.get(
+      '/api/sites/:domain/consent/report',
+      {
+        onRequest: app.requireSiteRole('viewer'),
+        schema: {
+          summary: 'Consent decisions per day and method, grant rate per category, decisions per policy version, visits counted in full',
+          description:
+            'Days are the site\'s own. Categories and versions count the visitors\' choices (not the banner\'s expired_reprompt records); ' +
+            '"necessary" is always granted and left out. Visits come from the analytics: full = the consented tier.',
+          tags,
+          params: DomainParams,
+          querystring: ReportQuery,
+          response: { 200: Type.Ref('ConsentReport'), ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (request) => consentReport(app.clickhouse.client, request.siteAccess!.site, request.query),
     )
 
     app.get(

@@ -1,6 +1,7 @@
 // The stats context: the analytics query layer behind the Stats API, the dashboard and public dashboards.
 import fp from 'fastify-plugin'
 import type { Site } from '../sites/index.ts'
+import { ExportRequest } from './export.ts'
 import { FunnelRequest, FunnelResponse } from './funnel.ts'
 import type { QueryOptions } from './parse.ts'
 import { runQuery, type QueryResult } from './query.ts'
@@ -31,6 +32,7 @@ export const statsPlugin = fp(
     app.addSchema(QueryResponse)
     app.addSchema(FunnelRequest)
     app.addSchema(FunnelResponse)
+    app.addSchema(ExportRequest)
     app.decorate('stats', {
       run: async (site, request, options = {}) => {
         // Goals are read only when the query names them (one Postgres round trip saved per query).

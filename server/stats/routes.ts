@@ -7,6 +7,7 @@ import { SESSION_COOKIE } from '../auth/index.ts'
 import { forbidden, unauthorized } from '../errors.ts'
 import { canonicalHostname, type Site } from '../sites/index.ts'
 import { FunnelRequest, runFunnel } from './funnel.ts'
+import { ExportRequest, exportView } from './export.ts'
 import { QueryRequest } from './schema.ts'
 
 const AUTH =
@@ -89,6 +90,36 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const site = await readableSite(request, request.body.site_id)
       const goals = request.body.filters?.some((filter) => filter[1] === 'event:goal') ? await app.goals.list(site.id) : []
       return runFunnel(app.clickhouse.client, site, request.body, goals)
+    },
+  )
+
+  app.post(
+    '/api/v2/export',
+    {
+      onRequest: keyOrSession,
+      schema: {
+        summary: 'CSV export of a dashboard view: one CSV per card, zipped',
+        description:
+          `${AUTH} ` +
+          'Answers application/zip holding visitors.csv (the daily series) and one file per breakdown card (sources, referrers, ' +
+          'UTM, pages, entry and exit pages, countries, regions, cities, ISPs, browsers and versions, operating systems and versions, ' +
+          'devices, screens, time zones, languages, fonts, goals, custom events), each with the date range and filters given, ' +
+          'up to 10,000 rows. Fields are quoted as RFC 4180 says; one starting with = + - @ gets a leading apostrophe so that ' +
+          'a spreadsheet shows it rather than running it.',
+        tags: ['stats'],
+        security,
+        body: ExportRequest,
+        response: { 200: Type.String({ contentMediaType: 'application/zip' }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const site = await readableSite(request, request.body.site_id)
+      const { filename, zip } = await exportView({ ...request.body, site_id: site.domain }, (query) => app.stats.run(site, query))
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .header('cache-control', 'no-store')
+        .send(Buffer.from(zip))
     },
   )
 }

@@ -182,6 +182,7 @@ describe(`sites, staff and invitations (statuses in the order: ${ORDER})`, () =>
     ...([[A, '401 404 200 200 404 200 401'], [B, '401 404 404 404 200 200 401'], [NOWHERE, '401 404 404 404 404 404 401']] as const).flatMap(([site, statuses]) => [
       perSite(site, statuses, () => ({ method: 'GET', url: `/api/sites/${site}/consent` }), 'GET /api/sites/:domain/consent'),
       perSite(site, statuses, () => ({ method: 'GET', url: `/api/sites/${site}/consent/versions/1` }), 'GET /api/sites/:domain/consent/versions/:version'),
+      perSite(site, statuses, () => ({ method: 'GET', url: `/api/sites/${site}/consent/report?date_range=7d` }), 'GET /api/sites/:domain/consent/report'),
       perSite(site, statuses, async () => ({ method: 'GET', url: `/api/sites/${site}/consents/${await consentOn(site)}` }), 'GET /api/sites/:domain/consents/:consentId'),
     ]),
     ...([[A, '401 404 403 201 404 201 401'], [B, '401 404 404 404 201 201 401'], [NOWHERE, '401 404 404 404 404 404 401']] as const).map(([site, statuses]) =>
@@ -432,12 +433,13 @@ describe('POST /api/v2/query: which key reaches which site', () => {
     ['managerB', '403 200 403'],
     ['admin', '200 200 403'],
   ] as const)('the session of %s: %s', async (role, statuses) => {
-    for (const [url, body] of [['/api/v2/query', QUERY], ['/api/v2/funnel', FUNNEL]] as const) {
+    for (const [url, body] of [['/api/v2/query', QUERY], ['/api/v2/funnel', FUNNEL], ['/api/v2/export', {}]] as const) {
       const got: number[] = []
       for (const site of [A, B, NOWHERE]) {
         sent.push({ method: 'POST', url })
         const response = await agents[role].request('POST', url, { ...body, site_id: site, date_range: '7d' })
         got.push(response.statusCode)
+        if (response.statusCode === 200 && url === '/api/v2/export') expect(response.headers['content-type']).toBe('application/zip')
         if (response.statusCode !== 200) {
           const missing = await agents[role].request('POST', url, { ...body, site_id: NOWHERE, date_range: '7d' })
           expect(response.body.replaceAll(site, NOWHERE)).toBe(missing.body)
@@ -447,16 +449,18 @@ describe('POST /api/v2/query: which key reaches which site', () => {
     }
   })
 
-  it('a key reaches the funnel route as it reaches the query', async () => {
-    for (const [site, status] of [[A, 200], [B, 403]] as const) {
-      sent.push({ method: 'POST', url: '/api/v2/funnel' })
-      const response = await t.app.inject({
-        method: 'POST',
-        url: '/api/v2/funnel',
-        headers: { authorization: `Bearer ${keys.managerA}` },
-        payload: { site_id: site, date_range: '7d', steps: FUNNEL.steps },
-      })
-      expect(response.statusCode, response.body).toBe(status)
+  it('a key reaches the funnel and export routes as it reaches the query', async () => {
+    for (const [url, body] of [['/api/v2/funnel', FUNNEL], ['/api/v2/export', {}]] as const) {
+      for (const [site, status] of [[A, 200], [B, 403]] as const) {
+        sent.push({ method: 'POST', url })
+        const response = await t.app.inject({
+          method: 'POST',
+          url,
+          headers: { authorization: `Bearer ${keys.managerA}` },
+          payload: { ...body, site_id: site, date_range: '7d' },
+        })
+        expect(response.statusCode, `${url} ${response.body}`).toBe(status)
+      }
     }
   })
 
