@@ -19,6 +19,7 @@ import { registerErrorHandling } from './errors.ts'
 import { ingestPlugin, type IngestPluginOptions } from './ingest/index.ts'
 import { observabilityPlugin } from './observability/index.ts'
 import { privacyPlugin } from './privacy/index.ts'
+import { sharePlugin } from './share/index.ts'
 import { seedPlugin } from './seed/index.ts'
 import { sitesPlugin } from './sites/index.ts'
 import { statsPlugin } from './stats/index.ts'
@@ -116,6 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(consentPlugin, { config })
   await app.register(goalsPlugin)
   await app.register(statsPlugin)
+  await app.register(sharePlugin, { config })
   await app.register(seedPlugin)
   await app.register(privacyPlugin)
   await app.register(assetsPlugin)

@@ -75,7 +75,7 @@ export interface Step {
   run(draft: Draft): StepResult | Promise<StepResult>
 }
 
-const noSite: Site = Object.freeze({ id: 0, domain: '', aliases: [], timezone: 'UTC', retentionDays: 1, publicDashboard: false, createdAt: '' })
+const noSite: Site = Object.freeze({ id: 0, domain: '', aliases: [], timezone: 'UTC', retentionDays: 1, publicDashboard: false, publicPasswordSet: false, createdAt: '' })
 const noUserAgent: UserAgentInfo = Object.freeze({
   bot: false, browser: '', browserVersion: '', browserMajor: '', os: '', osVersion: '', osMajor: '', device: '',
 })

@@ -15,6 +15,7 @@ export const SiteBody = Type.Object(
     timezone: Type.String(),
     retentionDays: Type.Integer(),
     publicDashboard: Type.Boolean(),
+    publicPasswordSet: Type.Boolean({ description: 'Whether the public dashboard asks for a password' }),
     createdAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'Site' },
@@ -44,7 +45,10 @@ const SiteChangesBody = Type.Object(
     aliases: Type.Optional(Hostnames),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     retentionDays: Type.Optional(Retention),
-    publicDashboard: Type.Optional(Type.Boolean()),
+    publicDashboard: Type.Optional(Type.Boolean({ description: 'A read-only dashboard of anonymous numbers at /share/<domain>' })),
+    publicPassword: Type.Optional(
+      Type.Union([Type.String({ minLength: 8, maxLength: 200 }), Type.Null()], { description: 'Ask this password on the public dashboard; null: ask none' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )

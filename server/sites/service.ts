@@ -2,7 +2,8 @@
 // their staff (staff.ts) and their Stats API keys (keys.ts).
 import type { Postgres } from '../db/index.ts'
 import type { Mailer } from '../email/index.ts'
-import { conflict, notFound } from '../errors.ts'
+import { hashPassword } from '../accounts/passwords.ts'
+import { badRequest, conflict, notFound } from '../errors.ts'
 import { parseAlias, parseRetention, parseSiteDomain, parseTimeZone } from './domain.ts'
 import { ApiKeys, type KeyReach } from './keys.ts'
 import { Staff, type SiteRole } from './staff.ts'
@@ -13,8 +14,10 @@ export interface Site {
   readonly aliases: readonly string[]
   readonly timezone: string
   readonly retentionDays: number
-  /** A read-only dashboard anyone may open (the dashboard issue builds it). */
+  /** A read-only dashboard anyone may open at /share/<domain>. */
   readonly publicDashboard: boolean
+  /** Whether the public dashboard asks for a password. */
+  readonly publicPasswordSet: boolean
   readonly createdAt: string
 }
 
@@ -30,6 +33,8 @@ export interface SiteChanges {
   timezone?: string
   retentionDays?: number
   publicDashboard?: boolean
+  /** A new password for the public dashboard (8 to 200 characters), or null to remove it. */
+  publicPassword?: string | null
 }
 
 interface SiteRow {
@@ -39,6 +44,7 @@ interface SiteRow {
   timezone: string
   retention_days: number
   public_dashboard: boolean
+  public_password_set: boolean
   created_at: Date
 }
 
@@ -50,11 +56,12 @@ const toSite = (row: SiteRow): Site =>
     timezone: row.timezone,
     retentionDays: row.retention_days,
     publicDashboard: row.public_dashboard,
+    publicPasswordSet: row.public_password_set,
     createdAt: row.created_at.toISOString(),
   })
 
 export const DEFAULT_RETENTION_DAYS = 730
-const SITE_COLUMNS = 'id, domain, aliases, timezone, retention_days, public_dashboard, created_at'
+const SITE_COLUMNS = 'id, domain, aliases, timezone, retention_days, public_dashboard, public_password_hash IS NOT NULL AS public_password_set, created_at'
 /** How long a cached answer (a site, or "no such site") is trusted; other nodes' changes show up within it. */
 const CACHE_TTL_MS = 30_000
 
@@ -159,10 +166,27 @@ export class SitesService {
     const timezone = changes.timezone !== undefined ? parseTimeZone(changes.timezone) : previous.timezone
     const retentionDays = changes.retentionDays !== undefined ? parseRetention(changes.retentionDays) : previous.retentionDays
     const publicDashboard = changes.publicDashboard ?? previous.publicDashboard
-    const rows = await this.#pg.query<SiteRow>(
-      `UPDATE sites SET aliases = $2, timezone = $3, retention_days = $4, public_dashboard = $5 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
-      [previous.id, aliases, timezone, retentionDays, publicDashboard],
-    )
+    let rows: SiteRow[]
+    if (changes.publicPassword === undefined) {
+      rows = await this.#pg.query<SiteRow>(
+        `UPDATE sites SET aliases = $2, timezone = $3, retention_days = $4, public_dashboard = $5 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
+        [previous.id, aliases, timezone, retentionDays, publicDashboard],
+      )
+    } else {
+      if (changes.publicPassword !== null && (changes.publicPassword.length < 8 || changes.publicPassword.length > 200)) {
+        throw badRequest('the public dashboard password takes 8 to 200 characters', 'publicPassword')
+      }
+      const hash = changes.publicPassword === null ? null : await hashPassword(changes.publicPassword)
+      // A new password (or none) ends every unlocked visit of the old one.
+      rows = await this.#pg.transaction(async (tx) => {
+        const updated = await tx.query<SiteRow>(
+          `UPDATE sites SET aliases = $2, timezone = $3, retention_days = $4, public_dashboard = $5, public_password_hash = $6 WHERE id = $1 RETURNING ${SITE_COLUMNS}`,
+          [previous.id, aliases, timezone, retentionDays, publicDashboard, hash],
+        )
+        await tx.query('DELETE FROM share_sessions WHERE site_id = $1', [previous.id])
+        return updated
+      })
+    }
     const site = toSite(rows[0]!)
     this.#remember(site.domain, site)
     if (site.retentionDays !== previous.retentionDays) {

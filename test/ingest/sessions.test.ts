@@ -32,6 +32,7 @@ const SHOP: Site = Object.freeze({
   timezone: 'UTC',
   retentionDays: 90,
   publicDashboard: false,
+  publicPasswordSet: false,
   createdAt: '2024-01-01T00:00:00.000Z',
 })
 const SALT = Buffer.alloc(32, 7)

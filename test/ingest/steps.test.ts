@@ -40,6 +40,7 @@ const SHOP: Site = Object.freeze({
   timezone: 'Europe/Berlin',
   retentionDays: 730,
   publicDashboard: false,
+  publicPasswordSet: false,
   createdAt: '2024-01-01T00:00:00.000Z',
 })
 
