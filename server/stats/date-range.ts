@@ -1,4 +1,4 @@
-// Date ranges of the Stats API, in the site's own time zone: "day", "7d", "30d", "month",
+// Date ranges of the Stats API, in the site's own time zone: "day", "yesterday", "7d", "30d", "month", "last_month",
 // "6mo", "12mo", "year", "all", "realtime"/"30m", or [from, to] as dates or ISO 8601 instants.
 import { badRequest } from '../errors.ts'
 import { isCalendarDay, localDay, localTime, shiftDay } from '../time.ts'
@@ -69,6 +69,8 @@ export function parseDateRange(input: unknown, context: RangeContext): DateRange
   switch (input) {
     case 'day':
       return days(today, today, timezone)
+    case 'yesterday':
+      return days(shiftDay(today, -1), shiftDay(today, -1), timezone)
     case '7d':
       return days(shiftDay(today, -6), today, timezone)
     case '28d':
@@ -79,6 +81,8 @@ export function parseDateRange(input: unknown, context: RangeContext): DateRange
       return days(shiftDay(today, -90), today, timezone)
     case 'month':
       return days(monthStart(today), monthEnd(today), timezone)
+    case 'last_month':
+      return days(addMonths(today, -1), shiftDay(monthStart(today), -1), timezone)
     case '6mo':
       return days(addMonths(today, -5), monthEnd(today), timezone)
     case '12mo':
@@ -93,7 +97,7 @@ export function parseDateRange(input: unknown, context: RangeContext): DateRange
       return instants(now - 30 * 60_000, now + 5_000, timezone)
     default:
       throw badRequest(
-        `unknown date_range ${JSON.stringify(input)}: use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all, realtime, 30m or [from, to]`,
+        `unknown date_range ${JSON.stringify(input)}: use day, yesterday, 7d, 28d, 30d, 91d, month, last_month, 6mo, 12mo, year, all, realtime, 30m or [from, to]`,
         'date_range',
       )
   }

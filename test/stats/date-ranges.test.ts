@@ -111,6 +111,14 @@ describe('America/New_York (-05:00, -04:00 in summer)', () => {
     expect(await pages(NEW_YORK, { date_range: 'month', date })).toEqual(['/n0', '/n1', '/n2', '/n3', '/n6', '/n9'])
   })
 
+  it('"yesterday" and "last_month" are the site\'s own calendar, counted back from `date`', async () => {
+    const date = '2026-03-11'
+    expect(await pages(NEW_YORK, { date_range: 'yesterday', date })).toEqual(await pages(NEW_YORK, { date_range: ['2026-03-10', '2026-03-10'] }))
+    expect((await query(NEW_YORK, { date_range: 'yesterday', date })).query.date_range).toEqual(['2026-03-10 00:00:00', '2026-03-11 00:00:00'])
+    expect((await query(NEW_YORK, { date_range: 'last_month', date })).query.date_range).toEqual(['2026-02-01 00:00:00', '2026-03-01 00:00:00'])
+    expect((await query(NEW_YORK, { date_range: 'last_month', date: '2026-01-31' })).query.date_range).toEqual(['2025-12-01 00:00:00', '2026-01-01 00:00:00'])
+  })
+
   it('lists every day of the range as a time label, and echoes the range in local time', async () => {
     const json = await query(NEW_YORK, { dimensions: ['time:day'], date_range: '7d', date: '2026-03-10', include: { time_labels: true } })
     expect(json.results).toEqual([
@@ -161,7 +169,7 @@ describe('relative to the site’s today (Pacific/Auckland)', () => {
 
 describe('bad ranges answer 400 naming date_range or date, and change nothing', () => {
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
-    ['an unknown keyword', { date_range: 'yesterday' }, 'date_range', /unknown date_range "yesterday"/],
+    ['an unknown keyword', { date_range: 'fortnight' }, 'date_range', /unknown date_range "fortnight"/],
     ['from after to', { date_range: ['2026-03-10', '2026-03-09'] }, 'date_range', /starts after it ends/],
     ['an impossible date', { date_range: ['2026-02-30', '2026-03-01'] }, 'date_range', /two dates/],
     ['an instant without offset', { date_range: ['2026-03-10T18:00:00', '2026-03-10T19:00:00'] }, 'date_range', /offset/],
