@@ -114,3 +114,15 @@ export async function apiBlob(method: Method, path: string, body?: unknown): Pro
   if (!response.ok) throw await failure(response)
   return response.blob()
 }
+
+/** Offers a blob to the person as a file download. */
+export function saveBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
+  const link = document.createElement('a')
+  link.href = url
+  link.download = filename
+  document.body.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}

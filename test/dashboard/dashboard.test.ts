@@ -1,9 +1,10 @@
 // The dashboard in real Chromium against the real app: sign in through the page, read the
 // fixture's numbers, filter by clicking a row, change the date range, data shown as text only,
 // a viewer kept to their own site, Russian and the dark theme, and screenshots for review.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { strFromU8, unzipSync } from 'fflate'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { projectRoot } from '../../server/paths.ts'
@@ -139,6 +140,14 @@ test('staff read the numbers, filter by a row, change the range; data stays text
   await page.reload()
   await expect.poll(() => number(page, 'visitors').textContent()).toBe('3')
 
+  // Export CSV: the view's cards, with its filter, in a zip
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export]')])
+  const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)))
+  const csv = (name: string) => strFromU8(files[name]!).trim().split('\r\n')
+  expect(csv('countries.csv')).toEqual(['country,visitors,visits,pageviews,bounce_rate,visit_duration', 'DE,3,3,6,0,60'])
+  expect(csv('pages.csv').slice(1).map((line) => line.split(',').slice(0, 3).join(','))).toEqual(['/,3,3', '/pricing,3,3'])
+  expect(csv('visitors.csv').slice(1).reduce((sum, line) => sum + Number(line.split(',')[1]), 0)).toBe(3)
+
   // remove the chip, then today only: the two visits of the last hour
   await page.getByRole('button', { name: /Remove filter/ }).click()
   await expect.poll(() => number(page, 'visitors').textContent()).toBe('6')
@@ -234,4 +243,24 @@ test('the page is served with a strict CSP, the bundle with caching headers', as
   expect(chunk, html).toBeTruthy()
   expect((await fetch(`${origin}/dashboard/${chunk}`)).headers.get('cache-control')).toContain('immutable')
   expect((await fetch(`${origin}/dashboard/nope.js`)).status).toBe(404)
+})
+
+test('a public dashboard asks for its password, then shows only rows of 5 visitors or more', async () => {
+  expect((await manager.request('PATCH', `/api/sites/${A}`, { publicDashboard: true, publicPassword: 'open sesame please' })).statusCode).toBe(200)
+  const context = await newContext(browser)
+  const page = await context.newPage()
+  await page.goto(`${origin}/share/${A}`)
+  await page.fill('#share-password', 'not the password')
+  await page.getByRole('button', { name: 'Show the dashboard' }).click()
+  await expect.poll(() => page.locator('#share-password-error, [role=alert]').first().textContent()).toBeTruthy()
+  await page.fill('#share-password', 'open sesame please')
+  await page.getByRole('button', { name: 'Show the dashboard' }).click()
+  await expect.poll(() => page.locator('[data-stat=visitors]').textContent()).toBe('6')
+  // "/" had 5 visitors, "/pricing" 3: the smaller group is left out
+  const pages = page.locator('section[aria-labelledby=share-event-page]')
+  await expect.poll(() => pages.locator('.row-label').allTextContents()).toEqual(['/'])
+  expect(await page.getByText(XSS).count()).toBe(0)
+  // the unlock cookie is HttpOnly: the page cannot read it
+  expect(await page.evaluate(() => document.cookie)).toBe('')
+  await context.close()
 })

@@ -1,7 +1,7 @@
 // The analytics screen of one site (/sites/:domain): site and date range pickers, comparison,
 // filter chips, the top numbers, the graph, realtime visitors and the breakdown cards.
 import { useEffect, useState } from 'preact/hooks'
-import { api, apiBlob, ApiError } from '../api.ts'
+import { api, apiBlob, ApiError, saveBlob } from '../api.ts'
 import { formatPercent, getLocale, localized } from '../i18n.ts'
 import { Link, navigate, useRoute } from '../router.ts'
 import { loginPath } from '../login.tsx'
@@ -274,14 +274,7 @@ function ExportButton({ base }: { base: CardContext['base'] }) {
     setState({ busy: true, error: null })
     try {
       const blob = await apiBlob('POST', '/api/v2/export', base)
-      const url = URL.createObjectURL(blob)
-      const link = document.createElement('a')
-      link.href = url
-      link.download = `${base.site_id}-${new Date().toISOString().slice(0, 10)}.zip`
-      document.body.append(link)
-      link.click()
-      link.remove()
-      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+      saveBlob(`${base.site_id}-${new Date().toISOString().slice(0, 10)}.zip`, blob)
       setState({ busy: false, error: null })
     } catch (error) {
       setState({ busy: false, error })

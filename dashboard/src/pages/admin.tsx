@@ -16,9 +16,8 @@ interface Site {
   retentionDays: number
   publicDashboard: boolean
   createdAt: string
-  // Set by the public dashboard's password (contract: public_password_set); either spelling is read.
-  public_password_set?: boolean
-  publicPasswordSet?: boolean
+  /** Whether the public dashboard asks for a password. */
+  publicPasswordSet: boolean
 }
 type Role = 'viewer' | 'manager' | 'admin'
 interface Member {
@@ -429,7 +428,7 @@ function SiteSettings({ initial }: { initial: Site }) {
   const [state, setState] = useState<{ busy: boolean; error?: unknown; saved?: boolean }>({ busy: false })
   const [password, setPassword] = useState('')
   const [passwordState, setPasswordState] = useState<{ busy: boolean; error?: unknown; saved?: boolean }>({ busy: false })
-  const passwordSet = current.public_password_set ?? current.publicPasswordSet ?? false
+  const passwordSet = current.publicPasswordSet
 
   const submit = async (event: Event) => {
     event.preventDefault()
@@ -453,7 +452,7 @@ function SiteSettings({ initial }: { initial: Site }) {
   const changePassword = async (value: string | null) => {
     setPasswordState({ busy: true })
     try {
-      const next = await api<Site>('PATCH', site(current.domain), { public_password: value })
+      const next = await api<Site>('PATCH', site(current.domain), { publicPassword: value })
       setCurrent(next)
       setPassword('')
       setPasswordState({ busy: false, saved: true })
@@ -516,9 +515,9 @@ function SiteSettings({ initial }: { initial: Site }) {
           <span class="muted small" id="site-public-password-state">
             {passwordSet ? t.passwordSet : t.passwordNotSet}
           </span>
-          <FieldError error={passwordState.error} field={['public_password', 'publicPassword']} id="site-public-password-error" />
+          <FieldError error={passwordState.error} field="publicPassword" id="site-public-password-error" />
         </div>
-        <ErrorNote error={passwordState.error} skipFields={['public_password', 'publicPassword']} />
+        <ErrorNote error={passwordState.error} skipFields={['publicPassword']} />
         {passwordState.saved && (
           <p class="state-ok" role="status">
             {t.saved}

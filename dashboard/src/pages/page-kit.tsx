@@ -3,7 +3,8 @@
 // their field, the date range in the URL, and saving a download.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { ComponentChildren } from 'preact'
-import { ApiError } from '../api.ts'
+import { ApiError, saveBlob } from '../api.ts'
+import { readView, viewRange } from '../analytics/query.ts'
 import { getLocale, localized } from '../i18n.ts'
 
 const texts = localized({
@@ -124,15 +125,7 @@ export function Empty({ children }: { children: ComponentChildren }) {
 
 /** Offers `data` as a JSON file download. */
 export function saveJson(filename: string, data: unknown): void {
-  const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' })
-  const url = URL.createObjectURL(blob)
-  const link = document.createElement('a')
-  link.href = url
-  link.download = filename
-  document.body.append(link)
-  link.click()
-  link.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  saveBlob(filename, new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }))
 }
 
 export interface StatsRange {
@@ -140,38 +133,9 @@ export interface StatsRange {
   date?: string
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
-const KEYWORDS = new Set(['day', '7d', '28d', '30d', '91d', 'month', '6mo', '12mo', 'year', 'all', 'realtime'])
-
-function isoDay(date: Date): string {
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`
-}
-
-/**
- * The Stats API date range the URL's ?period= names (as the analytics screen writes it): a keyword,
- * `yesterday`, `lastmonth`, or `custom` with ?from= and ?to=; 30 days when absent or unknown.
- */
+/** The Stats API date range the URL's ?period= names, as the analytics screen reads it. */
 export function rangeFromQuery(query: URLSearchParams): StatsRange {
-  const period = query.get('period') ?? '30d'
-  const date = query.get('date')
-  if (period === 'custom') {
-    const from = query.get('from') ?? ''
-    const to = query.get('to') ?? ''
-    if (DATE.test(from) && DATE.test(to)) return { date_range: [from, to] }
-  }
-  if (period === 'yesterday') {
-    const day = new Date()
-    day.setDate(day.getDate() - 1)
-    return { date_range: 'day', date: isoDay(day) }
-  }
-  if (period === 'lastmonth' || period === 'last_month') {
-    const now = new Date()
-    const first = new Date(now.getFullYear(), now.getMonth() - 1, 1)
-    const last = new Date(now.getFullYear(), now.getMonth(), 0)
-    return { date_range: [isoDay(first), isoDay(last)] }
-  }
-  if (KEYWORDS.has(period)) return date && DATE.test(date) ? { date_range: period, date } : { date_range: period }
-  return { date_range: '30d' }
+  return viewRange(readView(query))
 }
 
 /** An instant (ISO 8601 with zone) as a date and time in the viewer's zone, e.g. "Nov 28, 2026, 7:05 AM". */
