@@ -92,6 +92,35 @@ describe('the account page', () => {
   })
 })
 
+describe('the administration page', () => {
+  it('saves a site’s settings and creates a Stats API key shown once', async () => {
+    const page = await signedInPage()
+    await page.goto(`${origin}/admin/${SITE}`)
+    await expect.poll(() => page.locator('#site-retention').count(), { timeout: 15_000 }).toBe(1)
+    await page.locator('#site-aliases').fill('www.shop.test')
+    await page.locator('#site-timezone').selectOption('Europe/Berlin')
+    await page.locator('#site-retention').fill('400')
+    await page.getByRole('button', { name: 'Save', exact: true }).first().click()
+    await expect.poll(async () => (await admin.request('GET', `/api/sites/${SITE}`)).json().site).toMatchObject({ aliases: ['www.shop.test'], timezone: 'Europe/Berlin', retentionDays: 400 })
+
+    // a bad value comes back with the server's message next to the field
+    await page.locator('#site-retention').fill('0')
+    await page.locator('#site-retention').evaluate((input) => input.removeAttribute('min'))
+    await page.getByRole('button', { name: 'Save', exact: true }).first().click()
+    await expect.poll(() => page.locator('#site-retention-error').count()).toBe(1)
+
+    await page.locator('#key-name').fill('CI export')
+    await page.locator('#key-site').selectOption(SITE)
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const key = await page.locator('[data-new-key]').textContent({ timeout: 15_000 })
+    const keys = (await admin.request('GET', '/api/keys')).json().keys as Array<{ name: string; prefix: string; site: string }>
+    expect(keys).toMatchObject([{ name: 'CI export', site: SITE }])
+    expect(key!.startsWith(keys[0]!.prefix)).toBe(true)
+    // the key works on the Stats API
+    expect((await t.query(key!, { site_id: SITE, metrics: ['visitors'], date_range: 'day' })).statusCode).toBe(200)
+  })
+})
+
 describe('goals and funnels', () => {
   beforeAll(async () => {
     // Four visits an hour ago: / → /pricing → Signup; / → /pricing; /; and /pricing alone.
