@@ -10,7 +10,9 @@ import { verifyPassword } from '../accounts/passwords.ts'
 import type { Config } from '../config.ts'
 import { badRequest, HttpError, notFound } from '../errors.ts'
 import { canonicalHostname, type Site } from '../sites/index.ts'
+import { ExportRequest, exportView } from '../stats/export.ts'
 import { QueryRequest } from '../stats/schema.ts'
+import { publicCards } from './export.ts'
 
 export const SHARE_COOKIE = 'candor_share'
 /** An unlocked public dashboard stays open in that browser this long. */
@@ -131,6 +133,41 @@ const shareRoutes = (config: Config): FastifyPluginAsyncTypebox => async (app) =
       const body = request.body
       if (canonicalHostname(body.site_id) !== site.domain) throw badRequest(`site_id must be ${site.domain}`, 'site_id')
       return app.stats.run(site, { ...body, site_id: site.domain }, { minVisitors: MIN_VISITORS, allowedDimensions: PUBLIC_DIMENSIONS })
+    },
+  )
+
+  app.post(
+    '/api/share/:domain/export',
+    {
+      // Each export is a query per card: a few a minute per address and dashboard.
+      config: { rateLimit: { max: 6, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `share-export:${request.ip}:${(request.params as { domain?: string }).domain ?? ''}` } },
+      schema: {
+        summary: "CSV export of a public dashboard's view: one CSV per card it shows, zipped",
+        description:
+          `Answers application/zip named <domain>-<from>-<to>.zip with ${publicCards(PUBLIC_DIMENSIONS).map((card) => card.file).join(', ')}; ` +
+          `the same limits as the public dashboard's queries (filters on its dimensions only, no breakdown row of fewer than ${MIN_VISITORS} visitors). ` +
+          "site_id must name the dashboard's site.",
+        tags,
+        params: Params,
+        body: ExportRequest,
+        // Codes spelled out rather than spread from errors(): only then does the typed reply take the zip's Buffer.
+        response: { 200: Type.String({ contentMediaType: 'application/zip' }), 400: Type.Ref('ErrorBody'), 401: Type.Ref('ErrorBody'), 404: Type.Ref('ErrorBody'), 429: Type.Ref('ErrorBody') },
+      },
+    },
+    async (request, reply) => {
+      const site = await readable(request, request.params.domain)
+      if (canonicalHostname(request.body.site_id) !== site.domain) throw badRequest(`site_id must be ${site.domain}`, 'site_id')
+      // One query at a time: anyone with the link may ask, and staff should not wait behind it.
+      const { filename, zip } = await exportView(
+        { ...request.body, site_id: site.domain },
+        (query) => app.stats.run(site, query, { minVisitors: MIN_VISITORS, allowedDimensions: PUBLIC_DIMENSIONS }),
+        { cards: publicCards(PUBLIC_DIMENSIONS), concurrency: 1 },
+      )
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .header('cache-control', 'no-store')
+        .send(Buffer.from(zip))
     },
   )
 }

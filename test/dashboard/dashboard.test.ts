@@ -260,6 +260,11 @@ test('a public dashboard asks for its password, then shows only rows of 5 visito
   const pages = page.locator('section[aria-labelledby=share-event-page]')
   await expect.poll(() => pages.locator('.row-label').allTextContents()).toEqual(['/'])
   expect(await page.getByText(XSS).count()).toBe(0)
+  // its CSV export holds the same public rows
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=share-export]')])
+  const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)))
+  expect(strFromU8(files['pages.csv']!).trim().split('\r\n').map((line) => line.split(',')[0])).toEqual(['page', '/'])
+  expect(files['cities.csv']).toBeUndefined()
   // the unlock cookie is HttpOnly: the page cannot read it
   expect(await page.evaluate(() => document.cookie)).toBe('')
   await context.close()

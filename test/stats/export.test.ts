@@ -1,11 +1,11 @@
 // POST /api/v2/export: the dashboard's view as a zip of CSV files, one per card, on the hand-built
 // day of test/stats/dataset.ts. Each file holds what the Stats API answers for its card; filters
 // apply to every file; fields are quoted and kept from running as spreadsheet formulas.
-import { unzipSync, strFromU8 } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csvField, EXPORT_CARDS } from '../../server/stats/export.ts'
 import { signUp, type Agent } from '../helpers/accounts.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { readCsvZip } from '../helpers/csv.ts'
 import { visits } from '../helpers/factories.ts'
 import { DAY, SITE, seedDay } from './dataset.ts'
 
@@ -36,31 +36,7 @@ const exportAs = (authorization: string | null, body: Record<string, unknown>) =
     payload: { site_id: SITE, date_range: [DAY, DAY], ...body },
   })
 
-/** The zip's CSV files as rows of fields (a minimal RFC 4180 reader, for the test only). */
-function unzip(body: Buffer): Record<string, string[][]> {
-  const files = unzipSync(new Uint8Array(body))
-  return Object.fromEntries(
-    Object.entries(files).map(([name, bytes]) => {
-      const rows: string[][] = []
-      let row: string[] = []
-      let field = ''
-      let quoted = false
-      const text = strFromU8(bytes)
-      for (let i = 0; i < text.length; i++) {
-        const c = text[i]!
-        if (quoted) {
-          if (c === '"' && text[i + 1] === '"') (field += '"'), i++
-          else if (c === '"') quoted = false
-          else field += c
-        } else if (c === '"') quoted = true
-        else if (c === ',') row.push(field), (field = '')
-        else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++
-        else field += c
-      }
-      return [name, rows]
-    }),
-  )
-}
+const unzip = (body: Buffer) => readCsvZip(body).rows
 
 describe('POST /api/v2/export', () => {
   it('zips one CSV per card, in the dashboard order, each equal to its Stats API query', async () => {

@@ -3,7 +3,7 @@
 // countries (with the map) and devices. The server leaves out rows with fewer than 5 visitors.
 import { useEffect, useState } from 'preact/hooks'
 import type { ComponentType } from 'preact'
-import { api, ApiError } from '../api.ts'
+import { api, apiBlob, ApiError, saveBlob } from '../api.ts'
 import { formatDuration, formatNumber, formatPercent, getLocale, localized, useLocale } from '../i18n.ts'
 import type { WorldMapProps } from '../map/world-map.tsx'
 import { Empty, ErrorNote, FieldError, Loading, countryName, formatHour, formatShortDay, useLoad } from './page-kit.tsx'
@@ -31,6 +31,8 @@ const texts = localized({
     unlock: 'Show the dashboard',
     unlocking: 'Checking…',
     period: 'Period',
+    exportCsv: 'Export CSV',
+    exportFailed: 'The export failed',
     periods: { day: 'Today', '7d': 'Last 7 days', '30d': 'Last 30 days', month: 'This month', '12mo': 'Last 12 months' } as Record<Period, string>,
     visitors: 'Unique visitors',
     visits: 'Visits',
@@ -58,6 +60,8 @@ const texts = localized({
     unlock: 'Показать статистику',
     unlocking: 'Проверка…',
     period: 'Период',
+    exportCsv: 'Экспорт CSV',
+    exportFailed: 'Экспорт не удался',
     periods: { day: 'Сегодня', '7d': 'Последние 7 дней', '30d': 'Последние 30 дней', month: 'Этот месяц', '12mo': 'Последние 12 месяцев' } as Record<Period, string>,
     visitors: 'Уникальные посетители',
     visits: 'Визиты',
@@ -164,6 +168,7 @@ function ShareView({ domain }: { domain: string }) {
             </option>
           ))}
         </select>
+        <ExportButton domain={domain} range={range} />
       </div>
       <p class="muted small">{t.privacy}</p>
       <section class="card" aria-label={t.visitors}>
@@ -337,5 +342,29 @@ function LineChart({ label, points, hourly }: { label: string; points: Array<{ l
         </tbody>
       </table>
     </figure>
+  )
+}
+
+/** The view's public cards as CSV files in a zip (POST /api/share/:domain/export). */
+function ExportButton({ domain, range }: { domain: string; range: Record<string, unknown> }) {
+  const t = texts()
+  const [state, setState] = useState<{ busy: boolean; error: unknown }>({ busy: false, error: null })
+  const run = async () => {
+    setState({ busy: true, error: null })
+    try {
+      const blob = await apiBlob('POST', `/api/share/${encodeURIComponent(domain)}/export`, { site_id: domain, ...range })
+      saveBlob(`${domain}-${new Date().toISOString().slice(0, 10)}.zip`, blob)
+      setState({ busy: false, error: null })
+    } catch (error) {
+      setState({ busy: false, error })
+    }
+  }
+  return (
+    <>
+      <button type="button" class="button-secondary" data-testid="share-export" disabled={state.busy} onClick={run}>
+        {t.exportCsv}
+      </button>
+      {state.error ? <span class="field-error" role="alert">{`${t.exportFailed}: ${state.error instanceof ApiError ? state.error.message : String(state.error)}`}</span> : null}
+    </>
   )
 }
