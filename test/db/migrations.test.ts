@@ -1,6 +1,6 @@
 // Migrations: applied in order, each once, recorded; on PGlite, on the PostgreSQL server, and on
 // the embedded ClickHouse. The cluster variant of every ClickHouse statement parses in ClickHouse.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -84,6 +84,45 @@ describe('ClickHouse (embedded)', () => {
       expect(parsed).toBeGreaterThanOrEqual(4)
     } finally {
       await clickhouse.close()
+    }
+  })
+
+  it('upgrades an install from before 004: paths become LowCardinality and every row is kept', async () => {
+    const clickhouse = await openClickHouse(loadConfig({ DATA_DIR: join(dataDir, 'upgrade') }))
+    const before = mkdtempSync(join(tmpdir(), 'candor-migrations-before-'))
+    try {
+      for (const file of ['001_events.sql', '002_sessions.sql', '003_consent_records.sql']) {
+        copyFileSync(join(schemaRoot, 'clickhouse', file), join(before, file))
+      }
+      expect(await migrateClickHouse(clickhouse, before)).toEqual(['1_events', '2_sessions', '3_consent_records'])
+      // Rows keep their site's retention (a row with 0 days would be expired by the rewrite).
+      await clickhouse.client.command({
+        query: "INSERT INTO events (site_id, timestamp, name, pathname, visitor_id, session_id, retention_days) VALUES (1, '2026-03-10 10:00:00', 'pageview', '/', 1, 1, 3650), (1, '2026-03-10 10:01:00', 'pageview', '/pricing', 1, 1, 3650), (1, '2026-03-10 11:00:00', 'pageview', '/pricing', 2, 2, 3650)",
+      })
+      await clickhouse.client.command({
+        query: "INSERT INTO sessions (sign, version, site_id, session_id, visitor_id, start, entry_page, exit_page, pageviews, retention_days) VALUES (1, 1, 1, 1, 1, '2026-03-10 10:00:00', '/', '/pricing', 2, 3650), (1, 1, 1, 2, 2, '2026-03-10 11:00:00', '/pricing', '/pricing', 1, 3650)",
+      })
+      expect(await migrateClickHouse(clickhouse)).toEqual(clickhouseFiles.slice(3))
+      const read = async <T>(query: string) => (await clickhouse.client.query({ query, format: 'JSONEachRow' })).json<T>()
+      const types = await read<{ table: string; name: string; type: string }>(
+        "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() AND name IN ('pathname', 'entry_page', 'exit_page') ORDER BY table, name",
+      )
+      expect(types).toEqual([
+        { table: 'events', name: 'pathname', type: 'LowCardinality(String)' },
+        { table: 'sessions', name: 'entry_page', type: 'LowCardinality(String)' },
+        { table: 'sessions', name: 'exit_page', type: 'LowCardinality(String)' },
+      ])
+      expect(await read('SELECT pathname, count() AS n FROM events GROUP BY pathname ORDER BY pathname')).toEqual([
+        { pathname: '/', n: 1 },
+        { pathname: '/pricing', n: 2 },
+      ])
+      expect(await read('SELECT entry_page, exit_page, pageviews FROM sessions ORDER BY session_id')).toEqual([
+        { entry_page: '/', exit_page: '/pricing', pageviews: 2 },
+        { entry_page: '/pricing', exit_page: '/pricing', pageviews: 1 },
+      ])
+    } finally {
+      await clickhouse.close()
+      rmSync(before, { recursive: true, force: true })
     }
   })
 
