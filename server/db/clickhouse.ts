@@ -35,6 +35,10 @@ const requestSettings = {
   // Dates and 64-bit numbers come back as JSON numbers; visitor ids never leave the server.
   output_format_json_quote_64bit_integers: 0,
   date_time_input_format: 'best_effort',
+  // A filter on the events of a visit is `session_id IN (subquery)` over sessions. With a million
+  // visits in the set, preparing it for primary-key analysis costs more than the index could save
+  // (session_id is not a key prefix): above 10,000 values the set only filters rows.
+  use_index_for_in_with_subqueries_max_values: '10000',
 } as const
 
 /** Every spool batch is inserted synchronously and deduplicated by its token. */
