@@ -19,16 +19,23 @@ export type StoredMetric = Exclude<Metric, 'conversion_rate'>
 /** Metrics that describe a visit as a whole. */
 export const SESSION_METRICS: ReadonlySet<Metric> = new Set(['visits', 'views_per_visit', 'bounce_rate', 'visit_duration'])
 
+/**
+ * Distinct counts use uniqCombined64: exact up to a few thousand values (an array, then a hash
+ * table), then a HyperLogLog of 2^17 cells, about 0.3 % standard error; and faster than uniq here.
+ * The 64-bit hash keeps collisions out at any volume.
+ */
+const DISTINCT = (column: string) => `uniqCombined64(${column})`
+
 export const ON_EVENTS: Partial<Record<StoredMetric, string>> = {
-  visitors: 'uniq(visitor_id)',
+  visitors: DISTINCT('visitor_id'),
   pageviews: "countIf(name = 'pageview')",
   events: 'count()',
   // With an event dimension, the visits that had such an event.
-  visits: 'uniq(session_id)',
+  visits: DISTINCT('session_id'),
 }
 
 export const ON_SESSIONS: Record<StoredMetric, string> = {
-  visitors: 'uniq(visitor_id)',
+  visitors: DISTINCT('visitor_id'),
   visits: 'sum(sign)',
   pageviews: 'sum(sign * pageviews)',
   events: 'sum(sign * events)',
@@ -40,7 +47,7 @@ export const ON_SESSIONS: Record<StoredMetric, string> = {
 /**
  * Over one row per (dimension values, visitor) with a live visit there, holding that visitor's
  * sign-weighted sums (v_visits, v_pageviews, v_events, v_bounces, v_duration). Used when visitors
- * are counted from sessions rows: a cancelled state keeps its visitor id, so uniq(visitor_id) would
+ * are counted from sessions rows: a cancelled state keeps its visitor id, so a distinct count would
  * count a visitor under a stale exit page (or a city before consent) the visit has left.
  */
 export const ON_VISITOR_SESSIONS: Record<StoredMetric, string> = {

@@ -1,4 +1,4 @@
-// visitors is ClickHouse's uniq (approximate, bounded memory): on 20,000 distinct visitors it is
+// visitors is ClickHouse's uniqCombined64 (approximate, bounded memory): on 20,000 distinct visitors it is
 // within 2 % of uniqExact, and exact on small sets. Visitors counted from sessions (with visit
 // metrics only) are exact.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
