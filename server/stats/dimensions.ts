@@ -18,24 +18,32 @@ export interface DimensionDef {
    * asks whether any element matches. goal: the site's goals, built per query in sql.ts.
    */
   readonly kind?: 'array' | 'goal'
+  /**
+   * Rows group by these cheaper values (a LowCardinality column, a Date) instead of the expression,
+   * and `label` turns a group's value into the expression's value, once per result row rather than
+   * once per stored row. Filters still compare the expression.
+   */
+  readonly grouped?: { readonly events: string; readonly sessions: string; readonly label: (value: string) => string }
 }
 
 const visit = (column: string): DimensionDef => ({ scope: 'visit', events: column, sessions: column })
 
 /** Plausible shows a visit without referrer or tagged source as "Direct / None". */
-const SOURCE = "if(referrer_source = '', 'Direct / None', referrer_source)"
+const directOrSource = (value: string) => `if(${value} = '', 'Direct / None', ${value})`
+const SOURCE = directOrSource('referrer_source')
 /** The full referring URL where it was kept (consented tier), else the referring domain. */
 const REFERRER = "if(referrer = '', referrer_domain, referrer)"
 
 /** Width x height as the tracker reported it; '' when the screen is unknown. */
 const SCREEN = "if(screen_width = 0, '', concat(toString(screen_width), 'x', toString(screen_height)))"
 
+/** A bucket's start in the site's time zone, and its label: local 'YYYY-MM-DD[ hh:mm:00]'. */
 const TIME_BUCKETS = {
-  'time:minute': (column: string) => `formatDateTime(toStartOfMinute(${column}), '%Y-%m-%d %H:%i:00', {tz:String})`,
-  'time:hour': (column: string) => `formatDateTime(toStartOfHour(${column}, {tz:String}), '%Y-%m-%d %H:00:00', {tz:String})`,
-  'time:day': (column: string) => `toString(toDate(${column}, {tz:String}))`,
-  'time:week': (column: string) => `toString(toMonday(${column}, {tz:String}))`,
-  'time:month': (column: string) => `toString(toStartOfMonth(${column}, {tz:String}))`,
+  'time:minute': { start: (time: string) => `toStartOfMinute(${time})`, label: (start: string) => `formatDateTime(${start}, '%Y-%m-%d %H:%i:00', {tz:String})` },
+  'time:hour': { start: (time: string) => `toStartOfHour(${time}, {tz:String})`, label: (start: string) => `formatDateTime(${start}, '%Y-%m-%d %H:00:00', {tz:String})` },
+  'time:day': { start: (time: string) => `toDate(${time}, {tz:String})`, label: (start: string) => `toString(${start})` },
+  'time:week': { start: (time: string) => `toMonday(${time}, {tz:String})`, label: (start: string) => `toString(${start})` },
+  'time:month': { start: (time: string) => `toStartOfMonth(${time}, {tz:String})`, label: (start: string) => `toString(${start})` },
 } as const
 
 export type TimeDimension = keyof typeof TIME_BUCKETS
@@ -50,7 +58,7 @@ export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
   'event:goal': { scope: 'event', events: null, sessions: null, kind: 'goal' },
   'visit:entry_page': { scope: 'session', events: null, sessions: 'entry_page' },
   'visit:exit_page': { scope: 'session', events: null, sessions: 'exit_page' },
-  'visit:source': visit(SOURCE),
+  'visit:source': { ...visit(SOURCE), grouped: { events: 'referrer_source', sessions: 'referrer_source', label: directOrSource } },
   'visit:referrer': visit(REFERRER),
   'visit:utm_source': visit('utm_source'),
   'visit:utm_medium': visit('utm_medium'),
@@ -70,9 +78,15 @@ export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
   'visit:timezone': visit('timezone'),
   'visit:language': visit('language'),
   ...Object.fromEntries(
-    Object.entries(TIME_BUCKETS).map(([name, bucket]) => [
+    Object.entries(TIME_BUCKETS).map(([name, { start, label }]) => [
       name,
-      { scope: 'time', events: bucket('timestamp'), sessions: bucket('start') } satisfies DimensionDef,
+      {
+        scope: 'time',
+        events: label(start('timestamp')),
+        sessions: label(start('start')),
+        // Rows group by the bucket's start (a number); only result rows are formatted.
+        grouped: { events: start('timestamp'), sessions: start('start'), label },
+      } satisfies DimensionDef,
     ]),
   ),
 }

@@ -108,6 +108,11 @@ export class Clauses {
     return dimension.def.kind === 'array' ? `arrayJoin(${sql})` : sql
   }
 
+  /** What rows group by: the dimension's cheaper grouped value where it has one (labelled in buildQuery). */
+  grouping(dimension: ParsedDimension, table: Table, filters: readonly ParsedFilter[]): string {
+    return dimension.prop === null && dimension.def.grouped ? dimension.def.grouped[table] : this.expression(dimension, table, filters)
+  }
+
   condition(filter: ParsedFilter, table: Table): string {
     const def = filter.dimension.def
     if (def.kind === 'goal') {
@@ -180,7 +185,7 @@ type Naming = { dimension: (index: number) => string; metric: (metric: StoredMet
 function body(clauses: Clauses, dimensions: readonly ParsedDimension[], filters: readonly ParsedFilter[], wanted: readonly StoredMetric[], naming: Naming): string {
   const { dimension: column, metric: metricColumn } = naming
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${dimensions.map((_, i) => column(i)).join(', ')}` : ''
-  const selectDimensions = (table: Table) => dimensions.map((d, i) => `${clauses.expression(d, table, filters)} AS ${column(i)}`)
+  const selectDimensions = (table: Table) => dimensions.map((d, i) => `${clauses.grouping(d, table, filters)} AS ${column(i)}`)
 
   const eventDimension = dimensions.some((d) => d.def.scope === 'event')
   const sessionDimension = dimensions.some((d) => d.def.scope === 'session')
@@ -264,6 +269,9 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
       `FROM (${rows}) AS converted ${join}`
   }
   const kept = minVisitors > 0 ? ` WHERE m_visitors >= ${params.bind(minVisitors, 'UInt64')}` : ''
+  // Groups by a cheaper value take their shown value here, once per group (REPLACE keeps the name).
+  const labels = dimensions.flatMap((d, i) => (d.prop === null && d.def.grouped ? [`${d.def.grouped.label(column(i))} AS ${column(i)}`] : []))
+  if (labels.length > 0) rows = `SELECT * REPLACE (${labels.join(', ')}) FROM (${rows})`
 
   const keys = dimensions.map((_, i) => column(i))
   const time = dimensions.findIndex((d) => isTimeDimension(d.name))
