@@ -74,7 +74,7 @@ export async function runFunnel(
   // An aggregate function's parameter cannot be a query parameter; this is a whole number we computed.
   const window = Math.max(1, Math.round((toMs(query.range.to) - toMs(query.range.from)) / 1000))
   const sql =
-    `SELECT ${steps.map((_, i) => `uniqCombined64If(visitor_id, level >= ${i + 1}) AS s${i}`).join(', ')} FROM (` +
+    `SELECT ${steps.map((_, i) => `uniqCombined64If(15)(visitor_id, level >= ${i + 1}) AS s${i}`).join(', ')} FROM (` +
     `SELECT visitor_id, windowFunnel(${window})(timestamp, ${conditions.join(', ')}) AS level ` +
     `FROM events WHERE ${where.join(' AND ')} GROUP BY session_id, visitor_id)`
   const result = await clickhouse.query({ query: sql, query_params: params.values, format: 'JSONEachRow' })

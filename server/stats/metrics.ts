@@ -20,11 +20,13 @@ export type StoredMetric = Exclude<Metric, 'conversion_rate'>
 export const SESSION_METRICS: ReadonlySet<Metric> = new Set(['visits', 'views_per_visit', 'bounce_rate', 'visit_duration'])
 
 /**
- * Distinct counts use uniqCombined64: exact up to a few thousand values (an array, then a hash
- * table), then a HyperLogLog of 2^17 cells, about 0.3 % standard error; and faster than uniq here.
- * The 64-bit hash keeps collisions out at any volume.
+ * Distinct counts use uniqCombined64 at precision 15: exact up to a few thousand values (an array,
+ * then a hash table), then a HyperLogLog of 2^15 cells, about 0.6 % standard error. Per group it is
+ * 24 KB instead of 96 KB at the default 17, which keeps a breakdown's states in cache: the pages
+ * card on 10M events takes 172 ms instead of 309 (uniq: 467). The 64-bit hash keeps collisions out
+ * at any volume.
  */
-const DISTINCT = (column: string) => `uniqCombined64(${column})`
+const DISTINCT = (column: string) => `uniqCombined64(15)(${column})`
 
 export const ON_EVENTS: Partial<Record<StoredMetric, string>> = {
   visitors: DISTINCT('visitor_id'),
