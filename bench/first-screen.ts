@@ -33,7 +33,7 @@ const log = (message: string) => process.stderr.write(`${message}\n`)
 
 // The seeded traffic ends at a fixed instant per data dir (written in the marker), so reruns see the same days.
 const marker = join(DIR, 'bench-seeded.json')
-const wanted = { events: EVENTS, days: DAYS, seed: SEED, schema: 1 }
+const wanted = { events: EVENTS, days: DAYS, seed: SEED, schema: 2 }
 let end = Math.floor(Date.now() / 1000)
 let reused = false
 if (existsSync(marker)) {
@@ -150,8 +150,12 @@ try {
     const filtered = await measure(() => wholeScreen(screen(f)))
     row(`first screen ${label}`, ms(filtered), 'goal <= 1 s', filtered <= 1000 ? 'PASS' : 'FAIL')
     let slowest = 0
-    for (const [, body] of screen(f)) slowest = Math.max(slowest, await measure(async () => (await ask(body)).ms))
-    row('  slowest request alone', ms(slowest), 'goal <= 250 ms', slowest <= 250 ? 'PASS' : 'FAIL')
+    let slowestLabel = ''
+    for (const [label, body] of screen(f)) {
+      const alone = await measure(async () => (await ask(body)).ms)
+      if (alone > slowest) [slowest, slowestLabel] = [alone, label]
+    }
+    row(`  slowest alone: ${slowestLabel}`, ms(slowest), 'goal <= 250 ms', slowest <= 250 ? 'PASS' : 'FAIL')
   }
 
   const site = await app.sites.get(SITE)

@@ -1,4 +1,4 @@
-// Spool lines for ClickHouse: 'E' + an events row, 'S' + a sessions row, each a JSON array
+// Spool lines for ClickHouse: 'E' + an events row, 'V' + a sessions row, each a JSON array
 // (JSONCompactEachRow). A visit's attributes are serialised once (the "visit fragment") and shared
 // by its rows; 64-bit ids are spliced in as JSON numbers because JSON.stringify cannot write them.
 import type { Draft } from './pipeline.ts'
@@ -12,6 +12,10 @@ export interface VisitRowState {
   hostname: string
   entryPage: string
   exitPage: string
+  /** The distinct paths of the visit's events, in first-seen order, at most MAX_VISIT_PAGES. */
+  pages: string[]
+  /** `pages` as JSON, rewritten only when a path is added. */
+  pagesJson: string
   pageviews: number
   events: number
   /** Events other than pageviews that count as interaction (all but those sent with interactive: false). */
@@ -25,8 +29,9 @@ export interface VisitRowState {
  * Column order of the spool's rows. Rows are JSON arrays (JSONCompactEachRow): naming every column
  * in every row would double the bytes written, synced and parsed per event. A row's values are
  * its own columns followed by the visit columns. The tag says the layout: 'E' events rows and
- * 'S' sessions rows of this layout; a change of layout takes new tags, so a spool written by an
- * older version still replays with the columns it was written with.
+ * 'V' sessions rows of this layout; a change of layout takes new tags, so a spool written by an
+ * older version still replays with the columns it was written with ('S': sessions rows before
+ * `pages`, which ClickHouse then fills with its default, []).
  */
 export const VISIT_COLUMNS = [
   'site_id', 'tier', 'referrer_source', 'referrer_domain', 'referrer',
@@ -42,15 +47,32 @@ export const EVENT_COLUMNS = [
 ] as const
 
 export const SESSION_COLUMNS = [
-  'sign', 'version', 'session_id', 'visitor_id', 'start', 'timestamp', 'hostname', 'entry_page', 'exit_page',
+  'sign', 'version', 'session_id', 'visitor_id', 'start', 'timestamp', 'hostname', 'entry_page', 'exit_page', 'pages',
   'pageviews', 'events', 'duration', 'is_bounce', ...VISIT_COLUMNS,
 ] as const
+
+/** Sessions rows as spooled before `pages` (tag 'S'). */
+const SESSION_COLUMNS_BEFORE_PAGES = SESSION_COLUMNS.filter((column) => column !== 'pages')
+
+/**
+ * A visit's sessions row lists at most this many distinct paths: a filter on a page finds a visit
+ * by the paths it saw first, and a row (written on every event) stays small.
+ */
+export const MAX_VISIT_PAGES = 1000
 
 /** Which table each spool tag goes to, with its columns. */
 export const SPOOL_TABLES = {
   E: { table: 'events', columns: EVENT_COLUMNS },
-  S: { table: 'sessions', columns: SESSION_COLUMNS },
+  S: { table: 'sessions', columns: SESSION_COLUMNS_BEFORE_PAGES },
+  V: { table: 'sessions', columns: SESSION_COLUMNS },
 } as const
+
+/** Adds the path of a visit's event to its pages, once. */
+export function addPage(visit: VisitRowState, pathname: string): void {
+  if (visit.pages.length >= MAX_VISIT_PAGES || visit.pages.includes(pathname)) return
+  visit.pages.push(pathname)
+  visit.pagesJson = JSON.stringify(visit.pages)
+}
 
 type VisitValues = [
   site_id: number, tier: 'anonymous' | 'consented', referrer_source: string, referrer_domain: string, referrer: string,
@@ -143,7 +165,7 @@ export function sessionLine(visit: VisitRowState, sign: 1 | -1): string {
   const pages = JSON.stringify([visit.hostname, visit.entryPage, visit.exitPage])
   const bounce = visit.pageviews <= 1 && visit.interactions === 0 ? 1 : 0
   return (
-    `S[${sign},${visit.version},${visit.sessionId},${visit.visitorId},${visit.start},${visit.last},${pages.slice(1, -1)},` +
+    `V[${sign},${visit.version},${visit.sessionId},${visit.visitorId},${visit.start},${visit.last},${pages.slice(1, -1)},${visit.pagesJson},` +
     `${visit.pageviews},${visit.events},${visit.last - visit.start},${bounce},${visit.fragment}\n`
   )
 }

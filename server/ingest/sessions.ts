@@ -3,7 +3,7 @@
 // Each event yields spool lines: its events row, and the visit's cancel (-1) and new (+1) rows.
 import { randomBytes } from 'node:crypto'
 import type { Draft } from './pipeline.ts'
-import { eventLine, retierFragment, sessionLine, visitFragment, type VisitRowState } from './rows.ts'
+import { addPage, eventLine, retierFragment, sessionLine, visitFragment, type VisitRowState } from './rows.ts'
 
 export const SESSION_TIMEOUT_SECONDS = 30 * 60
 
@@ -113,6 +113,8 @@ export class SessionTracker {
         hostname: draft.hostname,
         entryPage: draft.pathname,
         exitPage: draft.pathname,
+        pages: [draft.pathname],
+        pagesJson: JSON.stringify([draft.pathname]),
         pageviews: pageview ? 1 : 0,
         events: 1,
         interactions: interaction,
@@ -132,6 +134,7 @@ export class SessionTracker {
       visit.last = Math.max(visit.last, now)
       visit.events += 1
       visit.interactions += interaction
+      addPage(visit, draft.pathname)
       if (pageview) {
         visit.pageviews += 1
         visit.exitPage = draft.pathname

@@ -7,6 +7,7 @@ import {
   CLICK_TARGETS, CLIENTS, COUNTRY_CHOICE, DOWNLOADS, ENTRY_PAGES, FONTS_BY_OS, FORMS, OUTBOUND_LINKS, PAGES, SCREENS,
   SIGNUP_PLANS, SOURCES,
 } from './catalog.ts'
+import { MAX_VISIT_PAGES } from '../ingest/rows.ts'
 import { SeededRandom } from './random.ts'
 import { Timeline } from './timeline.ts'
 
@@ -76,8 +77,10 @@ export class TrafficGenerator {
     const interactions = steps.some((step) => step.interaction)
     const bounce = pageviews.length <= 1 && !interactions ? 1 : 0
     const pages = JSON.stringify([hostname, steps[0]!.pathname, pageviews.at(-1)!.pathname]).slice(1, -1)
+    // The distinct paths of its events, as ingest keeps them (addPage).
+    const seen = JSON.stringify([...new Set(steps.map((step) => step.pathname))].slice(0, MAX_VISIT_PAGES))
     const session =
-      `[1,1,${sessionId},${visitorId},${start},${start + duration},${pages},` +
+      `[1,1,${sessionId},${visitorId},${start},${start + duration},${pages},${seen},` +
       `${pageviews.length},${steps.length},${duration},${bounce},${fragment}\n`
     return { events, session }
   }

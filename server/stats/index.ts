@@ -6,6 +6,7 @@ import { FunnelRequest, FunnelResponse } from './funnel.ts'
 import type { QueryOptions } from './parse.ts'
 import { runQuery, type QueryResult } from './query.ts'
 import { statsRoutes } from './routes.ts'
+import { SessionPages } from './session-pages.ts'
 import { QueryRequest, QueryResponse } from './schema.ts'
 
 export { runQuery, type QueryResult, type QueryOptions } from './query.ts'
@@ -14,7 +15,9 @@ export type { QueryRequest } from './schema.ts'
 
 export interface Stats {
   /** Runs a Stats API query for a site (the caller checked access), with the site's goals. */
-  run(site: Site, request: QueryRequest, options?: Omit<QueryOptions, 'goals'>): Promise<QueryResult>
+  run(site: Site, request: QueryRequest, options?: Omit<QueryOptions, 'goals' | 'sessionPagesSince'>): Promise<QueryResult>
+  /** Since when sessions rows list their pages (page filters read them from then on). */
+  readonly sessionPages: SessionPages
 }
 
 declare module 'fastify' {
@@ -33,13 +36,18 @@ export const statsPlugin = fp(
     app.addSchema(FunnelRequest)
     app.addSchema(FunnelResponse)
     app.addSchema(ExportRequest)
+    const sessionPages = new SessionPages(app.clickhouse.client)
+    await sessionPages.refresh()
+    sessionPages.start()
+    app.addHook('onClose', async () => sessionPages.stop())
     app.decorate('stats', {
       run: async (site, request, options = {}) => {
         // Goals are read only when the query names them (one Postgres round trip saved per query).
         const named = request.dimensions?.includes('event:goal') || request.filters?.some((filter) => filter[1] === 'event:goal')
         const goals = named ? await app.goals.list(site.id) : []
-        return runQuery(app.clickhouse.client, site, request, Date.now(), { ...options, goals })
+        return runQuery(app.clickhouse.client, site, request, Date.now(), { ...options, goals, sessionPagesSince: sessionPages.since })
       },
+      sessionPages,
     } satisfies Stats)
     await app.register(statsRoutes)
   },

@@ -40,6 +40,8 @@ export interface ParsedQuery {
   readonly goals: readonly Goal[]
   /** Rows of a breakdown by a non-time dimension with fewer visitors are left out (public dashboards). */
   readonly minVisitors: number
+  /** Whether every sessions row the range can reach lists its pages (a page filter then reads them). */
+  readonly sessionPages: boolean
 }
 
 export interface QueryOptions {
@@ -49,6 +51,8 @@ export interface QueryOptions {
   readonly allowedDimensions?: ReadonlySet<string>
   /** The site's goals (app.stats.run loads them). */
   readonly goals?: readonly Goal[]
+  /** Sessions rows starting at or after this instant (ms) list their pages (SessionPages); null or absent: none is relied on. */
+  readonly sessionPagesSince?: number | null
 }
 
 /** Event dimensions whose visits' bounce rate and duration make sense ("of the visits that saw it"). */
@@ -165,5 +169,15 @@ export function parseQuery(request: QueryRequest, site: Site, now = Date.now(), 
     include,
     goals: options.goals ?? [],
     minVisitors,
+    sessionPages: listsPages(range, options.sessionPagesSince),
   }
+}
+
+/** No zone is more than 14 hours ahead of UTC: a local time read as UTC, less that, is never later than the instant. */
+const MAX_ZONE_LEAD_MS = 14 * 3_600_000
+
+/** Whether every sessions row starting in the range was written with its pages. */
+function listsPages(range: DateRange, since: number | null | undefined): boolean {
+  if (since === null || since === undefined) return false
+  return Date.parse(`${range.from.replace(' ', 'T')}Z`) - MAX_ZONE_LEAD_MS >= since
 }

@@ -113,7 +113,8 @@ export class Clauses {
     return dimension.prop === null && dimension.def.grouped ? dimension.def.grouped[table] : this.expression(dimension, table, filters)
   }
 
-  condition(filter: ParsedFilter, table: Table): string {
+  /** `subject` stands for the dimension's expression (an array element in pagesSeen). */
+  condition(filter: ParsedFilter, table: Table, subject?: string): string {
     const def = filter.dimension.def
     if (def.kind === 'goal') {
       // Names resolve to goals here; a name no goal has matches nothing.
@@ -129,14 +130,14 @@ export class Clauses {
       const any = `arrayExists(element -> ${element}, ${def.events!})`
       return positive(filter) ? any : `NOT ${any}`
     }
-    const sql = this.expression(filter.dimension, table, [])
+    const sql = subject ?? this.expression(filter.dimension, table, [])
     // lowerUTF8, not lower (ASCII only): the values were lowered by JavaScript, Cyrillic included.
-    const subject = filter.caseSensitive ? sql : `lowerUTF8(${sql})`
+    const compared = filter.caseSensitive ? sql : `lowerUTF8(${sql})`
     switch (filter.operator) {
       case 'is':
-        return `${subject} IN ${list}`
+        return `${compared} IN ${list}`
       case 'is_not':
-        return `${subject} NOT IN ${list}`
+        return `${compared} NOT IN ${list}`
       case 'contains':
         return `${search}(${sql}, ${list})`
       case 'contains_not':
@@ -165,12 +166,22 @@ export class Clauses {
     return `session_id IN (SELECT session_id FROM events WHERE ${range} AND ${onEvents.map((f) => this.condition(f, 'events')).join(' AND ')})`
   }
 
+  /**
+   * Visits with an event whose path passes every filter, read from the paths their sessions rows
+   * list: no set of session ids to build from events and probe per row. Each state of a visit lists
+   * the paths up to it, so sign-weighted sums over the matching rows count the latest state.
+   */
+  pagesSeen(onPages: readonly ParsedFilter[]): string {
+    return `arrayExists(page -> ${onPages.map((f) => this.condition(f, 'events', 'page')).join(' AND ')}, pages)`
+  }
+
   /** WHERE for sessions rows: their own filters, and visits that had events matching event filters. */
   sessionsWhere(filters: readonly ParsedFilter[]): string {
     const onEvents = filters.filter((f) => f.dimension.def.scope === 'event')
     const onRows = filters.filter((f) => f.dimension.def.scope === 'session' || f.dimension.def.scope === 'visit')
     const parts = [this.sessionsInRange, ...onRows.map((f) => this.condition(f, 'sessions'))]
-    if (onEvents.length > 0) parts.push(this.visitsWithEvents(onEvents))
+    const onPagesOnly = onEvents.every((f) => f.dimension.name === 'event:page')
+    if (onEvents.length > 0) parts.push(this.query.sessionPages && onPagesOnly ? this.pagesSeen(onEvents) : this.visitsWithEvents(onEvents))
     return parts.join(' AND ')
   }
 }

@@ -65,6 +65,8 @@ export interface VisitSpec extends VisitAttributes {
    * insert block, before the cancels and the final state, so nothing collapses before a query.
    */
   stale?: boolean | 'every'
+  /** Store the sessions rows as written before ClickHouse migration 005: without their pages (read as []). */
+  withoutPages?: boolean
   /**
    * The visit's attributes in its stale states and their events, when they changed later (a
    * visitor who consented mid-visit: the city appears, the browser version gets its minor).
@@ -147,7 +149,7 @@ function visitColumns(siteId: number, spec: VisitAttributes) {
 }
 
 /** The visit after its first `count` hits, as a sessions row. */
-function sessionRow(hits: readonly Hit[], count: number, start: number, ids: StoredVisit, hostname: string, columns: object, sign: 1 | -1) {
+function sessionRow(hits: readonly Hit[], count: number, start: number, ids: StoredVisit, hostname: string, columns: object, sign: 1 | -1, withPages: boolean) {
   const seen = hits.slice(0, count)
   const pageviews = seen.filter((hit) => hit.name === 'pageview')
   const interactions = seen.filter((hit) => hit.name !== 'pageview' && hit.interactive).length
@@ -162,6 +164,8 @@ function sessionRow(hits: readonly Hit[], count: number, start: number, ids: Sto
     hostname,
     entry_page: seen[0]!.page,
     exit_page: pageviews.at(-1)?.page ?? seen[0]!.page,
+    // The distinct paths so far, as ingest lists them (addPage).
+    ...(withPages ? { pages: [...new Set(seen.map((hit) => hit.page))] } : {}),
     pageviews: pageviews.length,
     events: seen.length,
     duration: last,
@@ -216,10 +220,10 @@ export async function visits(t: TestApp, specs: readonly VisitSpec[]): Promise<S
     }
     if (spec.stale && hits.length < 2) throw new Error('a stale state needs a visit of at least two hits')
     for (let count = 1; count <= staleCount; count++) {
-      staleStates.push(sessionRow(hits, count, start, ids, hostname, staleColumns, 1))
-      finalStates.push(sessionRow(hits, count, start, ids, hostname, staleColumns, -1))
+      staleStates.push(sessionRow(hits, count, start, ids, hostname, staleColumns, 1, !spec.withoutPages))
+      finalStates.push(sessionRow(hits, count, start, ids, hostname, staleColumns, -1, !spec.withoutPages))
     }
-    finalStates.push(sessionRow(hits, hits.length, start, ids, hostname, columns, 1))
+    finalStates.push(sessionRow(hits, hits.length, start, ids, hostname, columns, 1, !spec.withoutPages))
     stored.push(ids)
   }
   await insert(t, 'events', events)

@@ -10,7 +10,7 @@ import { openPGlite, openPool, type Postgres } from '../../server/db/postgres.ts
 import { defaultGeoPaths, openGeo, type Geo } from '../../server/ingest/geo/index.ts'
 import { normalize, type EventPayload } from '../../server/ingest/payload.ts'
 import { newDraft, runPipeline, type Draft, type RequestFacts } from '../../server/ingest/pipeline.ts'
-import { SPOOL_TABLES } from '../../server/ingest/rows.ts'
+import { MAX_VISIT_PAGES, SPOOL_TABLES } from '../../server/ingest/rows.ts'
 import { SaltStore, saltExpired } from '../../server/ingest/salts.ts'
 import { SESSION_TIMEOUT_SECONDS, SessionTracker, type PreviousDay } from '../../server/ingest/sessions.ts'
 import { visitorHash } from '../../server/ingest/steps/identity.ts'
@@ -86,7 +86,7 @@ interface Line {
 
 /** The exact digits of the ids, which JSON.parse would round: sessions rows start with them, events rows carry them before the visit columns. */
 function exactIds(tag: string, raw: string): { visitor_id: string; session_id: string } {
-  if (tag === 'S') {
+  if (tag === 'V') {
     const match = /^\[-?1,\d+,(\d+),(\d+),/.exec(raw)
     expect(match, raw).not.toBeNull()
     return { session_id: match![1]!, visitor_id: match![2]! }
@@ -105,10 +105,10 @@ function parse(output: string): Line[] {
     .map((line) => {
       const tag = line.slice(0, 1)
       const raw = line.slice(1)
-      expect(['E', 'S']).toContain(tag)
+      expect(['E', 'V']).toContain(tag)
       expect(() => JSON.parse(raw), raw).not.toThrow()
       const values = JSON.parse(raw) as unknown[]
-      const columns = SPOOL_TABLES[tag as 'E' | 'S'].columns
+      const columns = SPOOL_TABLES[tag as 'E' | 'V'].columns
       expect(values).toHaveLength(columns.length)
       const row: Record<string, any> = Object.fromEntries(columns.map((column, index) => [column, values[index]]))
       // 64-bit ids are bare JSON numbers, never strings.
@@ -117,7 +117,7 @@ function parse(output: string): Line[] {
     })
 }
 
-const sessionRows = (lines: Line[]) => lines.filter((line) => line.tag === 'S')
+const sessionRows = (lines: Line[]) => lines.filter((line) => line.tag === 'V')
 const eventRows = (lines: Line[]) => lines.filter((line) => line.tag === 'E')
 const cancelOf = (plus: Line) => plus.raw.replace(/^\[1,/, '[-1,')
 
@@ -126,7 +126,7 @@ describe('a visit as sessions rows', () => {
     const tracker = new SessionTracker(noYesterday)
     const draft = await enriched({ u: 'https://shop.test/landing' })
     const lines = parse(tracker.record(draft))
-    expect(lines.map((line) => line.tag)).toEqual(['E', 'S'])
+    expect(lines.map((line) => line.tag)).toEqual(['E', 'V'])
     const [event, session] = lines as [Line, Line]
     expect(session.row).toMatchObject({
       sign: 1,
@@ -156,11 +156,28 @@ describe('a visit as sessions rows', () => {
     expect(tracker.size).toBe(1)
   })
 
+  it('lists the distinct paths of its events once each, custom events included, at most MAX_VISIT_PAGES', async () => {
+    const tracker = new SessionTracker(noYesterday)
+    expect(sessionRows(parse(tracker.record(await enriched({ u: 'https://shop.test/a' }))))[0]!.row.pages).toEqual(['/a'])
+    tracker.record(await enriched({ u: 'https://shop.test/b' }, { at: T0 + 10 }))
+    tracker.record(await enriched({ u: 'https://shop.test/a' }, { at: T0 + 20 }))
+    const [cancel, , plus] = parse(tracker.record(await enriched({ n: 'Signup', u: 'https://shop.test/signup' }, { at: T0 + 30 }))) as [Line, Line, Line]
+    // the cancel row repeats the state it cancels; the new state adds the custom event's path
+    expect(cancel.row.pages).toEqual(['/a', '/b'])
+    expect(plus.row.pages).toEqual(['/a', '/b', '/signup'])
+    let last = ''
+    for (let i = 0; i < MAX_VISIT_PAGES; i++) last = tracker.record(await enriched({ u: `https://shop.test/p${i}` }, { at: T0 + 40 + i }))
+    const pages = sessionRows(parse(last)).at(-1)!.row.pages as string[]
+    expect(pages).toHaveLength(MAX_VISIT_PAGES)
+    expect(pages.slice(0, 4)).toEqual(['/a', '/b', '/signup', '/p0'])
+    expect(pages).not.toContain(`/p${MAX_VISIT_PAGES - 1}`)
+  })
+
   it('cancels the previous row exactly and writes the next version on each event', async () => {
     const tracker = new SessionTracker(noYesterday)
     const first = parse(tracker.record(await enriched({ u: 'https://shop.test/a' })))
     const second = parse(tracker.record(await enriched({ u: 'https://shop.test/b' }, { at: T0 + 60 })))
-    expect(second.map((line) => line.tag)).toEqual(['S', 'E', 'S'])
+    expect(second.map((line) => line.tag)).toEqual(['V', 'E', 'V'])
     const [cancel, , plus] = second as [Line, Line, Line]
     expect(cancel.raw).toBe(cancelOf(sessionRows(first)[0]!))
     expect(plus.row).toMatchObject({
@@ -249,7 +266,7 @@ describe('30 minutes of inactivity', () => {
     expect(sessionRows(atTimeout)[1]!.row).toMatchObject({ session_id: first.session_id, version: 2 })
 
     const after = parse(tracker.record(await enriched({ u: 'https://shop.test/back' }, { at: T0 + 1800 + 1801 })))
-    expect(after.map((line) => line.tag)).toEqual(['E', 'S'])
+    expect(after.map((line) => line.tag)).toEqual(['E', 'V'])
     const fresh = sessionRows(after)[0]!.row
     expect(fresh.session_id).not.toBe(first.session_id)
     expect(fresh).toMatchObject({ version: 1, sign: 1, start: T0 + 3601, entry_page: '/back', pageviews: 1, duration: 0 })
@@ -268,7 +285,7 @@ describe('30 minutes of inactivity', () => {
     tracker.forget(busy)
     expect(tracker.size).toBe(0)
     // Nothing cancels a row that was never stored: the next event starts afresh.
-    expect(parse(tracker.record(await enriched({}, { visitorId: '12', at: T0 + 1020 }))).map((line) => line.tag)).toEqual(['E', 'S'])
+    expect(parse(tracker.record(await enriched({}, { visitorId: '12', at: T0 + 1020 }))).map((line) => line.tag)).toEqual(['E', 'V'])
   })
 })
 
@@ -285,7 +302,7 @@ describe('crossing midnight', () => {
     const before = parse(tracker.record(await enriched({ u: 'https://shop.test/late' }, { visitorId: YESTERDAY_HASH, at: midnight - 600 })))
     const visit = sessionRows(before)[0]!
     const after = parse(tracker.record(await enriched({ u: 'https://shop.test/later' }, { visitorId: TODAY_HASH, at: midnight + 300 })))
-    expect(after.map((line) => line.tag)).toEqual(['S', 'E', 'S'])
+    expect(after.map((line) => line.tag)).toEqual(['V', 'E', 'V'])
     expect(after[0]!.raw).toBe(cancelOf(visit))
     expect(sessionRows(after)[1]!.row).toMatchObject({
       session_id: visit.row.session_id,
@@ -308,13 +325,13 @@ describe('crossing midnight', () => {
     const noSalt = new SessionTracker(noYesterday)
     noSalt.record(await enriched({}, { visitorId: YESTERDAY_HASH, at: midnight - 60 }))
     const fresh = parse(noSalt.record(await enriched({}, { visitorId: TODAY_HASH, at: midnight + 60 })))
-    expect(fresh.map((line) => line.tag)).toEqual(['E', 'S'])
+    expect(fresh.map((line) => line.tag)).toEqual(['E', 'V'])
     expect(sessionRows(fresh)[0]!.row).toMatchObject({ visitor_id: TODAY_HASH, version: 1 })
 
     const stale = new SessionTracker(yesterdayOf)
     stale.record(await enriched({}, { visitorId: YESTERDAY_HASH, at: midnight - 3600 }))
     const later = parse(stale.record(await enriched({}, { visitorId: TODAY_HASH, at: midnight + 60 })))
-    expect(later.map((line) => line.tag)).toEqual(['E', 'S'])
+    expect(later.map((line) => line.tag)).toEqual(['E', 'V'])
     expect(sessionRows(later)[0]!.row.visitor_id).toBe(TODAY_HASH)
   })
 
