@@ -172,6 +172,11 @@ export class Clauses {
    * the paths up to it, so sign-weighted sums over the matching rows count the latest state.
    */
   pagesSeen(onPages: readonly ParsedFilter[]): string {
+    const [only] = onPages
+    if (onPages.length === 1 && only!.operator === 'is' && only!.caseSensitive) {
+      // The common case, a page or a few: has() on the array is about twice as fast as a lambda.
+      return `(${only!.values.map((value) => `has(pages, ${this.params.bind(value, 'String')})`).join(' OR ')})`
+    }
     return `arrayExists(page -> ${onPages.map((f) => this.condition(f, 'events', 'page')).join(' AND ')}, pages)`
   }
 

@@ -37,10 +37,12 @@ describe('which SQL a page filter takes', () => {
     return buildQuery(query).sql
   }
 
-  it('lists of pages when every row of the range has them, the events set otherwise', async () => {
+  it('the lists of pages when every row of the range has them, the events set otherwise', async () => {
     const fromPages = await sqlFor(0, PRICING)
-    expect(fromPages).toContain('arrayExists(page -> ')
+    expect(fromPages).toContain('has(pages, ')
     expect(fromPages).not.toContain('FROM events')
+    // other operators test each listed path
+    expect(await sqlFor(0, [['contains', 'event:page', ['pric']]])).toContain('arrayExists(page -> ')
     for (const since of [null, Date.parse(`${DAY}T00:00:00Z`)]) {
       expect(await sqlFor(since, PRICING)).toContain('session_id IN (SELECT session_id FROM events')
     }
