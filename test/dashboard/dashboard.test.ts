@@ -152,6 +152,20 @@ test('staff read the numbers, filter by a row, change the range; data stays text
   // remove the chip, then today only: the two visits of the last hour
   await page.getByRole('button', { name: /Remove filter/ }).click()
   await expect.poll(() => number(page, 'visitors').textContent()).toBe('6')
+
+  // the filter menu: any dimension and operator, with the view's values to pick from
+  await page.click('[data-testid=filter-menu]')
+  await page.selectOption('#filter-dimension', 'event:page')
+  await expect.poll(() => page.locator('#filter-suggestions option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toContain('/pricing')
+  await page.selectOption('#filter-operator', 'contains')
+  await page.fill('#filter-value', 'pric')
+  await page.screenshot({ path: join(artifacts, 'filter-menu.png') })
+  await page.getByRole('button', { name: 'Apply filter' }).click()
+  await expect.poll(() => page.url()).toContain('f=event:page,contains,pric')
+  expect(await page.locator('[data-testid=filters] .chip span').textContent()).toBe('Page contains pric')
+  await expect.poll(() => number(page, 'visitors').textContent()).toBe('3')
+  await page.getByRole('button', { name: /Remove filter/ }).click()
+  await expect.poll(() => number(page, 'visitors').textContent()).toBe('6')
   await page.selectOption('[data-testid=period]', 'day')
   await expect.poll(() => page.url()).toContain('period=day')
   await expect.poll(() => number(page, 'visitors').textContent()).toBe('2')

@@ -2,10 +2,11 @@
 // filter chips, the top numbers, the graph, realtime visitors and the breakdown cards.
 import { useEffect, useState } from 'preact/hooks'
 import { api, apiBlob, ApiError, saveBlob } from '../api.ts'
-import { formatPercent, getLocale, localized } from '../i18n.ts'
+import { formatPercent, localized } from '../i18n.ts'
 import { Link, navigate, useRoute } from '../router.ts'
 import { loginPath } from '../login.tsx'
 import { Card, CARDS, metricName, valueLabel, type CardContext } from './cards.tsx'
+import { dimensionName, FilterMenu } from './filter-menu.tsx'
 import { formatMetric, Graph, type Interval } from './graph.tsx'
 import { PERIODS, previousRange, readView, setView, useStats, viewRange, type Filter, type Period, type StatsQuery, type View } from './query.ts'
 import { ErrorLine, errorMessage, Loading } from './states.tsx'
@@ -66,27 +67,6 @@ const text = localized({
 })
 
 const TOP = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration']
-const DIMENSION_NAMES: Record<string, { en: string; ru: string }> = {
-  'visit:source': { en: 'Source', ru: 'Источник' },
-  'visit:referrer': { en: 'Referrer', ru: 'Ссылающийся сайт' },
-  'visit:country': { en: 'Country', ru: 'Страна' },
-  'visit:region': { en: 'Region', ru: 'Регион' },
-  'visit:city': { en: 'City', ru: 'Город' },
-  'event:page': { en: 'Page', ru: 'Страница' },
-  'visit:entry_page': { en: 'Entry page', ru: 'Страница входа' },
-  'visit:exit_page': { en: 'Exit page', ru: 'Страница выхода' },
-  'visit:browser': { en: 'Browser', ru: 'Браузер' },
-  'visit:os': { en: 'OS', ru: 'ОС' },
-  'visit:device': { en: 'Device', ru: 'Устройство' },
-  'event:goal': { en: 'Goal', ru: 'Цель' },
-  'event:name': { en: 'Event', ru: 'Событие' },
-}
-
-function dimensionName(dimension: string): string {
-  const names = DIMENSION_NAMES[dimension]
-  return names ? names[getLocale()] : dimension.replace(/^(visit|event):(props:)?/, '')
-}
-
 function defaultInterval(view: View): Interval {
   if (view.period === 'realtime') return 'minute'
   if (view.period === 'day' || view.period === 'yesterday') return 'hour'
@@ -185,22 +165,25 @@ export function AnalyticsPage({ domain }: { domain: string }) {
         <Link href={`/sites/${encodeURIComponent(domain)}/consent`}>{t.consent}</Link>
         <Link href={`/sites/${encodeURIComponent(domain)}/settings`}>{t.settings}</Link>
       </nav>
-      {view.filters.length > 0 && (
-        <ul class="chips" aria-label={t.filters} data-testid="filters">
-          {view.filters.map((f, i) => {
-            const label = `${dimensionName(f[1])} ${t.ops[f[0]] ?? f[0]} ${valueLabel(f[1], f[2][0] ?? '')}`
-            return (
-              <li key={i} class="chip">
-                <span>{label}</span>
-                <button type="button" aria-label={t.remove(label)} onClick={() => change({ filters: view.filters.filter((_, j) => j !== i) })}>×</button>
-              </li>
-            )
-          })}
-          <li>
-            <button type="button" class="link-button" onClick={() => change({ filters: [] })}>{t.clear}</button>
-          </li>
-        </ul>
-      )}
+      <div class="filter-bar">
+        <FilterMenu base={base} onApply={addFilter} />
+        {view.filters.length > 0 && (
+          <ul class="chips" aria-label={t.filters} data-testid="filters">
+            {view.filters.map((f, i) => {
+              const label = `${dimensionName(f[1])} ${t.ops[f[0]] ?? f[0]} ${valueLabel(f[1], f[2][0] ?? '')}`
+              return (
+                <li key={i} class="chip">
+                  <span>{label}</span>
+                  <button type="button" aria-label={t.remove(label)} onClick={() => change({ filters: view.filters.filter((_, j) => j !== i) })}>×</button>
+                </li>
+              )
+            })}
+            <li>
+              <button type="button" class="link-button" onClick={() => change({ filters: [] })}>{t.clear}</button>
+            </li>
+          </ul>
+        )}
+      </div>
       <TopAndGraph base={base} compare={compare} metric={metric} onMetric={setMetric} interval={granularity} onInterval={setInterval_} realtime={realtime} tick={tick} />
       <div class="cards">
         {CARDS.filter((c) => !realtime || c.key === 'pages' || c.key === 'sources').map((spec) => (
