@@ -18,7 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { projectRoot } from '../../server/paths.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
-import { createAdmin, SESSION_COOKIE, type Agent } from '../helpers/accounts.ts'
+import { createAdmin, mailCount, nextMail, SESSION_COOKIE, type Agent } from '../helpers/accounts.ts'
 import { launch, newContext, serveFixtures, type FixtureServer } from '../helpers/browser.ts'
 import { visits } from '../helpers/factories.ts'
 
@@ -118,6 +118,20 @@ describe('the administration page', () => {
     expect(key!.startsWith(keys[0]!.prefix)).toBe(true)
     // the key works on the Stats API
     expect((await t.query(key!, { site_id: SITE, metrics: ['visitors'], date_range: 'day' })).statusCode).toBe(200)
+    // and is listed, by name and prefix, with a button to revoke it
+    const keyRow = page.locator('tr', { has: page.locator('th', { hasText: 'CI export' }) })
+    await expect.poll(() => keyRow.locator('code').textContent()).toBe(`${keys[0]!.prefix}…`)
+    expect(await keyRow.getByRole('button', { name: 'Revoke' }).count()).toBe(1)
+
+    // an invitation goes out by mail and is listed as pending
+    const sent = mailCount(t)
+    await page.locator('#invite-email').fill('new.viewer@example.test')
+    await page.locator('#invite-role').selectOption('viewer')
+    await page.getByRole('button', { name: 'Invite', exact: true }).click()
+    const mail = await nextMail(t, (m) => m.to.includes('new.viewer@example.test'), sent)
+    expect(mail.subject).toContain(SITE)
+    const invitation = page.locator('tr', { has: page.locator('th', { hasText: 'new.viewer@example.test' }) })
+    await expect.poll(() => invitation.locator('td').allTextContents()).toEqual(['Viewer', expect.any(String), 'Pending'])
   })
 })
 

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks'
 import { api } from '../api.ts'
 import { localized, useLocale } from '../i18n.ts'
-import { ErrorNote, FieldError, Loading, errorField, formatDay, formatInstant, saveJson, useLoad } from './page-kit.tsx'
+import { DataTable, ErrorNote, FieldError, Loading, errorField, formatDay, formatInstant, saveJson, useLoad } from './page-kit.tsx'
 import './pages.css'
 
 interface User {
@@ -243,31 +243,24 @@ function Sessions() {
       <ErrorNote error={error} />
       {sessions.data && sessions.data.sessions.length === 0 && <p class="state-empty">{t.noSessions}</p>}
       {sessions.data && sessions.data.sessions.length > 0 && (
-        <div class="table-wrap">
-          <table class="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t.device}</th>
-                <th scope="col">{t.started}</th>
-                <th scope="col">{t.lastSeen}</th>
-                <th scope="col">{t.expires}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.data.sessions.map((session, index) => (
-                <tr key={index}>
-                  <th scope="row">
-                    {session.device}
-                    {session.current && <span class="badge"> {t.thisDevice}</span>}
-                  </th>
-                  <td>{formatInstant(session.createdAt)}</td>
-                  <td>{formatInstant(session.lastSeenAt)}</td>
-                  <td>{formatInstant(session.expiresAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={sessions.data.sessions}
+          rowKey={(_, index) => index}
+          columns={[
+            {
+              label: t.device,
+              cell: (session) => (
+                <>
+                  {session.device}
+                  {session.current && <span class="badge"> {t.thisDevice}</span>}
+                </>
+              ),
+            },
+            { label: t.started, cell: (session) => formatInstant(session.createdAt) },
+            { label: t.lastSeen, cell: (session) => formatInstant(session.lastSeenAt) },
+            { label: t.expires, cell: (session) => formatInstant(session.expiresAt) },
+          ]}
+        />
       )}
       <div class="actions">
         <button type="button" class="button-secondary" onClick={() => end(false)}>

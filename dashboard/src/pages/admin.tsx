@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks'
 import { api } from '../api.ts'
 import { formatNumber, localized, useLocale } from '../i18n.ts'
 import { Link } from '../router.ts'
-import { Empty, ErrorNote, FieldError, Loading, errorField, formatDay, formatInstant, useLoad } from './page-kit.tsx'
+import { DataTable, Empty, ErrorNote, FieldError, Loading, errorField, formatDay, formatInstant, useLoad } from './page-kit.tsx'
 import './pages.css'
 
 interface Site {
@@ -292,34 +292,17 @@ function SiteList() {
         <ErrorNote error={sites.error} onRetry={sites.reload} />
         {sites.data && sites.data.sites.length === 0 && <Empty>{t.noSites}</Empty>}
         {sites.data && sites.data.sites.length > 0 && (
-          <div class="table-wrap">
-            <table class="data-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t.domain}</th>
-                  <th scope="col">{t.role}</th>
-                  <th scope="col">{t.timezone}</th>
-                  <th scope="col" class="num">
-                    {t.retention}
-                  </th>
-                  <th scope="col">{t.created}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {sites.data.sites.map(({ site: s, role }) => (
-                  <tr key={s.id}>
-                    <th scope="row">
-                      <Link href={`/admin/${encodeURIComponent(s.domain)}`}>{s.domain}</Link>
-                    </th>
-                    <td>{t.roles[role]}</td>
-                    <td>{s.timezone}</td>
-                    <td class="num">{formatNumber(s.retentionDays)}</td>
-                    <td>{formatDay(s.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={sites.data.sites}
+            rowKey={({ site: s }) => s.id}
+            columns={[
+              { label: t.domain, cell: ({ site: s }) => <Link href={`/admin/${encodeURIComponent(s.domain)}`}>{s.domain}</Link> },
+              { label: t.role, cell: ({ role }) => t.roles[role] },
+              { label: t.timezone, cell: ({ site: s }) => s.timezone },
+              { label: t.retention, numeric: true, cell: ({ site: s }) => formatNumber(s.retentionDays) },
+              { label: t.created, cell: ({ site: s }) => formatDay(s.createdAt) },
+            ]}
+          />
         )}
       </section>
       <NewSite onAdded={sites.reload} />
@@ -636,24 +619,16 @@ function ConsentConfig({ domain }: { domain: string }) {
       {loaded.data && (
         <details>
           <summary>{t.versions}</summary>
-          <table class="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t.version}</th>
-                <th scope="col">{t.policyVersion}</th>
-                <th scope="col">{t.created}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {loaded.data.versions.map((version) => (
-                <tr key={version.version}>
-                  <td>{version.version}</td>
-                  <td>{version.policyVersion}</td>
-                  <td>{formatInstant(version.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            wrap={false}
+            rows={loaded.data.versions}
+            rowKey={(version) => version.version}
+            columns={[
+              { label: t.version, cell: (version) => version.version },
+              { label: t.policyVersion, cell: (version) => version.policyVersion },
+              { label: t.created, cell: (version) => formatInstant(version.createdAt) },
+            ]}
+          />
         </details>
       )}
     </section>
@@ -816,68 +791,48 @@ function Staff({ domain }: { domain: string }) {
       <ErrorNote error={members.error} onRetry={members.reload} />
       <ErrorNote error={error} />
       {members.data && (
-        <div class="table-wrap">
-          <table class="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t.name}</th>
-                <th scope="col">{t.email}</th>
-                <th scope="col">{t.memberRole}</th>
-                <th scope="col">{t.since}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t.remove}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.members.map((member) => (
-                <tr key={member.userId}>
-                  <th scope="row">{`${member.firstName} ${member.lastName}`.trim() || member.login}</th>
-                  <td>{member.email}</td>
-                  <td>
-                    <select aria-label={`${t.memberRole}: ${member.email}`} value={member.role} onChange={(event) => changeRole(member, event.currentTarget.value as 'viewer' | 'manager')}>
-                      <option value="viewer">{t.roles.viewer}</option>
-                      <option value="manager">{t.roles.manager}</option>
-                    </select>
-                  </td>
-                  <td>{formatDay(member.since)}</td>
-                  <td>
-                    <button type="button" class="button-link danger" onClick={() => removeMember(member)}>
-                      {t.remove}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={members.data.members}
+          rowKey={(member) => member.userId}
+          columns={[
+            { label: t.name, cell: (member) => `${member.firstName} ${member.lastName}`.trim() || member.login },
+            { label: t.email, cell: (member) => member.email },
+            {
+              label: t.memberRole,
+              cell: (member) => (
+                <select aria-label={`${t.memberRole}: ${member.email}`} value={member.role} onChange={(event) => changeRole(member, event.currentTarget.value as 'viewer' | 'manager')}>
+                  <option value="viewer">{t.roles.viewer}</option>
+                  <option value="manager">{t.roles.manager}</option>
+                </select>
+              ),
+            },
+            { label: t.since, cell: (member) => formatDay(member.since) },
+            {
+              label: t.remove,
+              hiddenLabel: true,
+              cell: (member) => (
+                <button type="button" class="button-link danger" onClick={() => removeMember(member)}>
+                  {t.remove}
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
       <h4>{t.invitations}</h4>
       <ErrorNote error={invitations.error} onRetry={invitations.reload} />
       {invitations.data && invitations.data.invitations.length === 0 && <Empty>{t.noInvitations}</Empty>}
       {invitations.data && invitations.data.invitations.length > 0 && (
-        <div class="table-wrap">
-          <table class="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t.email}</th>
-                <th scope="col">{t.memberRole}</th>
-                <th scope="col">{t.expires}</th>
-                <th scope="col">{t.accepted}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.data.invitations.map((invitation, index) => (
-                <tr key={index}>
-                  <th scope="row">{invitation.email}</th>
-                  <td>{t.roles[invitation.role]}</td>
-                  <td>{formatDay(invitation.expiresAt)}</td>
-                  <td>{invitation.acceptedAt ? formatDay(invitation.acceptedAt) : t.pending}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={invitations.data.invitations}
+          rowKey={(_, index) => index}
+          columns={[
+            { label: t.email, cell: (invitation) => invitation.email },
+            { label: t.memberRole, cell: (invitation) => t.roles[invitation.role] },
+            { label: t.expires, cell: (invitation) => formatDay(invitation.expiresAt) },
+            { label: t.accepted, cell: (invitation) => (invitation.acceptedAt ? formatDay(invitation.acceptedAt) : t.pending) },
+          ]}
+        />
       )}
       <form onSubmit={sendInvite} class="form-grid">
         <h4>{t.inviteTitle}</h4>
@@ -951,40 +906,26 @@ function Keys() {
       <ErrorNote error={error} />
       {keys.data && keys.data.keys.length === 0 && <Empty>{t.noKeys}</Empty>}
       {keys.data && keys.data.keys.length > 0 && (
-        <div class="table-wrap">
-          <table class="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t.keyName}</th>
-                <th scope="col">{t.prefix}</th>
-                <th scope="col">{t.keySite}</th>
-                <th scope="col">{t.created}</th>
-                <th scope="col">{t.lastUsed}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t.revoke}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.keys.map((key) => (
-                <tr key={key.id}>
-                  <th scope="row">{key.name}</th>
-                  <td>
-                    <code>{key.prefix}…</code>
-                  </td>
-                  <td>{key.site ?? t.allMySites}</td>
-                  <td>{formatDay(key.createdAt)}</td>
-                  <td>{key.lastUsedAt ? formatDay(key.lastUsedAt) : t.never}</td>
-                  <td>
-                    <button type="button" class="button-link danger" onClick={() => revoke(key)}>
-                      {t.revoke}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={keys.data.keys}
+          rowKey={(key) => key.id}
+          columns={[
+            { label: t.keyName, cell: (key) => key.name },
+            { label: t.prefix, cell: (key) => <code>{key.prefix}…</code> },
+            { label: t.keySite, cell: (key) => key.site ?? t.allMySites },
+            { label: t.created, cell: (key) => formatDay(key.createdAt) },
+            { label: t.lastUsed, cell: (key) => (key.lastUsedAt ? formatDay(key.lastUsedAt) : t.never) },
+            {
+              label: t.revoke,
+              hiddenLabel: true,
+              cell: (key) => (
+                <button type="button" class="button-link danger" onClick={() => revoke(key)}>
+                  {t.revoke}
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
       {state.created && (
         <div class="state-ok" role="status">

@@ -1,6 +1,6 @@
 // Small pieces the account, administration, goals, funnels, consent and share pages have in
 // common: loading data with its states, error messages a person can act on, field errors beside
-// their field, the date range in the URL, and saving a download.
+// their field, tables of records, the date range in the URL, and saving a download.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { ComponentChildren } from 'preact'
 import { ApiError, saveBlob } from '../api.ts'
@@ -121,6 +121,45 @@ export function FieldError({ error, field, id }: { error: unknown; field: string
 
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="state-empty">{children}</p>
+}
+
+export interface Column<T> {
+  readonly label: string
+  /** Read by screen readers only (a column of buttons). */
+  readonly hiddenLabel?: boolean
+  readonly numeric?: boolean
+  readonly cell: (row: T) => ComponentChildren
+}
+
+/** A table of records: the first column heads each row; wrapped to scroll on narrow screens. */
+export function DataTable<T>({ columns, rows, rowKey, wrap = true }: { columns: ReadonlyArray<Column<T>>; rows: readonly T[]; rowKey: (row: T, index: number) => string | number; wrap?: boolean }) {
+  const table = (
+    <table class="data-table">
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column.label} scope="col" class={column.numeric ? 'num' : undefined}>
+              {column.hiddenLabel ? <span class="visually-hidden">{column.label}</span> : column.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, index) => (
+          <tr key={rowKey(row, index)}>
+            {columns.map((column, i) =>
+              i === 0 ? (
+                <th key={column.label} scope="row">{column.cell(row)}</th>
+              ) : (
+                <td key={column.label} class={column.numeric ? 'num' : undefined}>{column.cell(row)}</td>
+              ),
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+  return wrap ? <div class="table-wrap">{table}</div> : table
 }
 
 /** Offers `data` as a JSON file download. */
