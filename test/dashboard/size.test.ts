@@ -21,4 +21,6 @@ test('the first screen is at most 60,000 bytes gzip', async () => {
   // the lazily loaded pages and the map are not in it
   const lazy = built.files.filter((file) => file.endsWith('.js') && !built.firstScreen.includes(file))
   expect(lazy.length).toBeGreaterThanOrEqual(6)
+  // every style is in app.css: esbuild would write a lazy page's own CSS import to a file nothing loads
+  expect(built.files.filter((file) => file.endsWith('.css'))).toEqual(['app.css'])
 })

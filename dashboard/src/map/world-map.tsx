@@ -4,7 +4,6 @@
 import { MAP_HEIGHT, MAP_WIDTH, WORLD_PATHS } from './world-paths.ts'
 import { formatNumber, localized, useLocale } from '../i18n.ts'
 import { countryName } from '../pages/page-kit.tsx'
-import '../pages/pages.css'
 
 export interface WorldMapProps {
   data: Array<{ code: string; visitors: number }>

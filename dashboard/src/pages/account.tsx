@@ -4,7 +4,6 @@ import { useState } from 'preact/hooks'
 import { api } from '../api.ts'
 import { localized, useLocale } from '../i18n.ts'
 import { DataTable, ErrorNote, FieldError, Loading, errorField, formatDay, formatInstant, saveJson, useLoad } from './page-kit.tsx'
-import './pages.css'
 
 interface User {
   id: number

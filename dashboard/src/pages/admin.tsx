@@ -6,7 +6,6 @@ import { api } from '../api.ts'
 import { formatNumber, localized, useLocale } from '../i18n.ts'
 import { Link } from '../router.ts'
 import { DataTable, Empty, ErrorNote, FieldError, Loading, errorField, formatDay, formatInstant, useLoad } from './page-kit.tsx'
-import './pages.css'
 
 interface Site {
   id: number

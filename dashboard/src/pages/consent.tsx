@@ -6,7 +6,6 @@ import { api } from '../api.ts'
 import { formatDate, formatNumber, formatPercent, localized, useLocale } from '../i18n.ts'
 import { Empty, ErrorNote, FieldError, Loading, formatInstant, formatShortDay, useLoad } from './page-kit.tsx'
 import { useRoute } from '../router.ts'
-import './pages.css'
 
 interface Day {
   day: string

@@ -6,7 +6,6 @@ import { api } from '../api.ts'
 import { formatNumber, formatPercent, localized, useLocale } from '../i18n.ts'
 import { navigate } from '../router.ts'
 import { Empty, ErrorNote, FieldError, Loading, errorField, rangeFromQuery, useLoad } from './page-kit.tsx'
-import './pages.css'
 
 interface Step {
   kind: 'event' | 'page'

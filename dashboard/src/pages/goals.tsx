@@ -5,7 +5,6 @@ import { api } from '../api.ts'
 import { formatNumber, formatPercent, localized, useLocale } from '../i18n.ts'
 import { useRoute } from '../router.ts'
 import { Empty, ErrorNote, FieldError, Loading, errorField, rangeFromQuery, useLoad } from './page-kit.tsx'
-import './pages.css'
 
 export interface Goal {
   id: number

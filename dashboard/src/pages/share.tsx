@@ -7,7 +7,6 @@ import { api, apiBlob, ApiError, saveBlob } from '../api.ts'
 import { formatDuration, formatNumber, formatPercent, getLocale, localized, useLocale } from '../i18n.ts'
 import type { WorldMapProps } from '../map/world-map.tsx'
 import { Empty, ErrorNote, FieldError, Loading, countryName, formatHour, formatShortDay, useLoad } from './page-kit.tsx'
-import './pages.css'
 
 interface ShareInfo {
   domain: string
