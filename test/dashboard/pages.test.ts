@@ -135,6 +135,32 @@ describe('the administration page', () => {
   })
 })
 
+describe('the consent configuration form', () => {
+  it('saves a new version with a new policy version, and keeps a bad value next to its field', async () => {
+    const before = (await admin.request('GET', `/api/sites/${SITE}/consent`)).json() as { current: { version: number; policyVersion: number } }
+    const page = await signedInPage()
+    await page.goto(`${origin}/admin/${SITE}`)
+    await expect.poll(() => page.locator('#consent-expiry').count(), { timeout: 15_000 }).toBe(1)
+
+    // a value the server refuses: its message beside the field, nothing saved
+    await page.locator('#consent-expiry').evaluate((input) => input.removeAttribute('max'))
+    await page.locator('#consent-expiry').fill('1000')
+    await page.getByRole('button', { name: 'Save as a new version' }).click()
+    await expect.poll(() => page.locator('#consent-expiry-error').count()).toBe(1)
+    expect((await admin.request('GET', `/api/sites/${SITE}/consent`)).json().current.version).toBe(before.current.version)
+
+    await page.locator('#consent-expiry').fill('200')
+    await page.getByLabel('Publish a new policy version: every visitor is asked again').check()
+    await page.getByRole('button', { name: 'Save as a new version' }).click()
+    await expect
+      .poll(async () => (await admin.request('GET', `/api/sites/${SITE}/consent`)).json().current)
+      .toMatchObject({ version: before.current.version + 1, policyVersion: before.current.policyVersion + 1, expiryDays: 200 })
+    // the form reloads with the new version, listed under Versions
+    await page.locator('summary', { hasText: 'Versions' }).click()
+    await expect.poll(() => page.locator('details tbody tr').count()).toBe(before.current.version + 1)
+  })
+})
+
 describe('goals and funnels', () => {
   beforeAll(async () => {
     // Four visits an hour ago: / → /pricing → Signup; / → /pricing; /; and /pricing alone.
