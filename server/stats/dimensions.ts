@@ -24,9 +24,18 @@ export interface DimensionDef {
    * once per stored row. Filters still compare the expression.
    */
   readonly grouped?: { readonly events: string; readonly sessions: string; readonly label: (value: string) => string }
+  /**
+   * The same on every state of a visit: its source (kept when the tier changes), its location
+   * (a visit is one address: the visitor hash includes it), its browser, OS and device (one user
+   * agent). Cancelled states then never carry another value, so visitors by it can be counted
+   * over sessions rows directly (sql.ts). Not stable: city, ISP, versions and screen, which a
+   * consent given mid-visit fills in.
+   */
+  readonly stable?: true
 }
 
 const visit = (column: string): DimensionDef => ({ scope: 'visit', events: column, sessions: column })
+const stableVisit = (column: string): DimensionDef => ({ ...visit(column), stable: true })
 
 /** Plausible shows a visit without referrer or tagged source as "Direct / None". */
 const directOrSource = (value: string) => `if(${value} = '', 'Direct / None', ${value})`
@@ -58,21 +67,21 @@ export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
   'event:goal': { scope: 'event', events: null, sessions: null, kind: 'goal' },
   'visit:entry_page': { scope: 'session', events: null, sessions: 'entry_page' },
   'visit:exit_page': { scope: 'session', events: null, sessions: 'exit_page' },
-  'visit:source': { ...visit(SOURCE), grouped: { events: 'referrer_source', sessions: 'referrer_source', label: directOrSource } },
+  'visit:source': { ...stableVisit(SOURCE), grouped: { events: 'referrer_source', sessions: 'referrer_source', label: directOrSource } },
   'visit:referrer': visit(REFERRER),
-  'visit:utm_source': visit('utm_source'),
-  'visit:utm_medium': visit('utm_medium'),
-  'visit:utm_campaign': visit('utm_campaign'),
-  'visit:utm_content': visit('utm_content'),
-  'visit:utm_term': visit('utm_term'),
-  'visit:country': visit('country_code'),
-  'visit:region': visit('region'),
+  'visit:utm_source': stableVisit('utm_source'),
+  'visit:utm_medium': stableVisit('utm_medium'),
+  'visit:utm_campaign': stableVisit('utm_campaign'),
+  'visit:utm_content': stableVisit('utm_content'),
+  'visit:utm_term': stableVisit('utm_term'),
+  'visit:country': stableVisit('country_code'),
+  'visit:region': stableVisit('region'),
   'visit:city': visit('city'),
-  'visit:browser': visit('browser'),
+  'visit:browser': stableVisit('browser'),
   'visit:browser_version': visit('browser_version'),
-  'visit:os': visit('os'),
+  'visit:os': stableVisit('os'),
   'visit:os_version': visit('os_version'),
-  'visit:device': visit('device'),
+  'visit:device': stableVisit('device'),
   'visit:isp': visit('isp'),
   'visit:screen': visit(SCREEN),
   'visit:timezone': visit('timezone'),

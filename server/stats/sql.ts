@@ -228,7 +228,24 @@ function body(clauses: Clauses, dimensions: readonly ParsedDimension[], filters:
     `INNER JOIN (SELECT session_id, argMax(is_bounce, version) AS is_bounce, argMax(duration, version) AS duration FROM sessions ` +
     `WHERE ${clauses.sessionsAround} GROUP BY session_id HAVING sum(sign) > 0) AS visit_states USING (session_id)${groupBy}`
 
-  if (eventDimension) {
+  // Visitors alone by stable visit dimensions (a card of sources, countries, browsers…): distinct
+  // visitors over the sessions rows of the visits started in the range, as the details view counts
+  // them, on about a third of the rows events have. Every state of a visit carries the same value
+  // there, so a cancelled state never counts a visitor under another one. Filters must hold on
+  // every state too: stable dimensions, or events (a visit's session id, or its pages, which only
+  // grow); exit pages and unstable attributes change between states and keep the paths below.
+  const byStableVisits =
+    wanted.length === 1 &&
+    wanted[0] === 'visitors' &&
+    dimensions.length > 0 &&
+    dimensions.every((d) => d.prop === null && d.def.stable) &&
+    filters.every((f) => f.dimension.def.scope === 'event' || f.dimension.def.stable)
+  const SD = () =>
+    `SELECT ${[...selectDimensions('sessions'), `${ON_SESSIONS.visitors} AS ${metricColumn('visitors')}`].join(', ')} FROM sessions WHERE ${clauses.sessionsWhere(filters)}${groupBy} HAVING sum(sign) > 0`
+
+  if (byStableVisits) {
+    sources.push({ metrics: ['visitors'], sql: SD })
+  } else if (eventDimension) {
     const fromEvents = wanted.filter((m) => m in ON_EVENTS)
     const joined = wanted.filter((m) => m in ON_JOINED_VISITS)
     if (fromEvents.length > 0) sources.push({ metrics: fromEvents, sql: E })

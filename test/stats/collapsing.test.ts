@@ -2,6 +2,8 @@
 // the next (+1, version + 1); ClickHouse collapses the pairs only when it merges parts. The Stats
 // API must read each visit once, with its final values, before and after that merge.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseQuery } from '../../server/stats/parse.ts'
+import { buildQuery } from '../../server/stats/sql.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { visits, type StoredVisit } from '../helpers/factories.ts'
 import { table } from './dataset.ts'
@@ -58,6 +60,9 @@ async function answers() {
     hoursFromVisits: table(await query({ metrics: ['visitors', 'visits', 'visit_duration'], dimensions: ['time:hour'] })),
     staleExit: (await query({ metrics, filters: [['is', 'visit:exit_page', ['/d']]] })).results,
     finalExit: (await query({ metrics: ['visitors', 'visits', 'pageviews', 'visit_duration'], filters: [['is', 'visit:exit_page', ['/e']]] })).results,
+    // visitors alone by a stable visit dimension are counted over sessions rows, stale states included
+    sourceVisitors: table(await query({ metrics: ['visitors'], dimensions: ['visit:source'] })),
+    sourceVisitorsOnStalePage: table(await query({ metrics: ['visitors'], dimensions: ['visit:source'], filters: [['is', 'event:page', ['/d']]] })),
   }
 }
 
@@ -81,6 +86,9 @@ const expected = {
   hoursFromVisits: { '2026-05-05 10:00:00': [2, 2, 45], '2026-05-05 11:00:00': [1, 1, 150] },
   staleExit: [{ metrics: [0, 0, 0, 0, 0, 0, 0], dimensions: [] }],
   finalExit: [{ metrics: [1, 1, 3, 150], dimensions: [] }],
+  sourceVisitors: { Google: [1], 'Direct / None': [2] },
+  // Z's states after /c only do not list /d; its later ones do, and count Z once.
+  sourceVisitorsOnStalePage: { 'Direct / None': [1] },
 }
 
 describe('uncollapsed states', () => {
@@ -110,5 +118,23 @@ describe('after ClickHouse collapses them', () => {
     expect(await physicalRows(X.sessionId)).toEqual({ n: 1, net: 1 })
     expect(await physicalRows(Z.sessionId)).toEqual({ n: 1, net: 1 })
     expect(await answers()).toEqual(expected)
+  })
+})
+
+describe('which table visitors by a visit dimension come from', () => {
+  const sql = async (dimensions: string[], filters: unknown[] = []) => {
+    const site = await t.app.sites.get(SITE)
+    return buildQuery(parseQuery({ site_id: SITE, date_range: [DAY, DAY], metrics: ['visitors'], dimensions, filters } as never, site, Date.now(), { sessionPagesSince: 0 })).sql
+  }
+  it('sessions rows for stable dimensions and filters; events for a city, a version or an exit page', async () => {
+    for (const dimensions of [['visit:source'], ['visit:country', 'visit:browser'], ['visit:utm_campaign']]) {
+      const text = await sql(dimensions, [['is', 'event:page', ['/d']], ['is', 'visit:device', ['Desktop']]])
+      expect(text, dimensions.join()).toContain('FROM sessions')
+      expect(text, dimensions.join()).not.toContain('FROM events')
+    }
+    expect(await sql(['visit:city'])).toContain('FROM events')
+    expect(await sql(['visit:browser_version'])).toContain('FROM events')
+    expect(await sql(['visit:country'], [['is', 'visit:city', ['Berlin']]])).toContain('FROM events')
+    expect(await sql(['visit:country'], [['is', 'visit:exit_page', ['/b']]])).toContain('FROM events')
   })
 })
