@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { newId, visits, type VisitSpec } from '../helpers/factories.ts'
+import { table } from './dataset.ts'
 
 const SITE = 'many.test'
 const DAY = '2026-07-01'
@@ -73,6 +74,10 @@ describe('on 20,000 visitors', () => {
         expect(within(row.metrics[0], n, 0.02), `${dimension} ${k}: ${row.metrics[0]} vs ${n}`).toBe(true)
       }
     }
+  })
+
+  it('visits stay exact by an event dimension too (a count, never an estimate)', async () => {
+    expect(table(await query({ metrics: ['visits', 'pageviews'], dimensions: ['event:name'] }))).toEqual({ pageview: [VISITORS + RETURNING, VISITORS + RETURNING] })
   })
 
   it('visitors counted from visits (with visit metrics only) are exact', async () => {
