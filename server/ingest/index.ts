@@ -27,6 +27,8 @@ declare module 'fastify' {
       geo: Geo
       sessions: SessionTracker
       salts: SaltStore
+      /** Calls `listener` whenever the writer stores sessions rows spooled by an older version; returns an unsubscribe. */
+      onOlderSessionRows(listener: () => void): () => void
     }
   }
 }
@@ -56,6 +58,7 @@ export const ingestPlugin = fp<IngestPluginOptions>(
       maxBytes: config.spoolMaxBytes,
       onSync: (seconds) => metrics.spoolSyncSeconds.observe(seconds),
     })
+    const olderSessionRows = new Set<() => void>()
     const writer = new SpoolWriter({
       spool,
       insertRows: app.clickhouse.insertRows,
@@ -64,6 +67,10 @@ export const ingestPlugin = fp<IngestPluginOptions>(
         metrics.writerFlushSeconds.observe(seconds)
         metrics.writerRows.inc({ table: 'events' }, rows.events)
         metrics.writerRows.inc({ table: 'sessions' }, rows.sessions)
+      },
+      // Sessions rows of an older layout (a spool written before an upgrade) have no pages.
+      onStored: (part) => {
+        if (part.tag === 'S') for (const listener of olderSessionRows) listener()
       },
       onError: (error) => {
         metrics.clickhouseErrors.inc({ operation: 'insert' })
@@ -74,7 +81,17 @@ export const ingestPlugin = fp<IngestPluginOptions>(
     // Replays whatever the previous process acknowledged but did not write.
     writer.start()
 
-    app.decorate('ingest', { spool, writer, geo, sessions, salts })
+    app.decorate('ingest', {
+      spool,
+      writer,
+      geo,
+      sessions,
+      salts,
+      onOlderSessionRows: (listener) => {
+        olderSessionRows.add(listener)
+        return () => olderSessionRows.delete(listener)
+      },
+    })
     await app.register(
       eventRoutes(new Ingest({ sites: app.sites, geo, identity, sessions, spool, metrics }), config.rateLimitPerMinute),
     )

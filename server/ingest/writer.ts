@@ -16,12 +16,16 @@ export interface WriterOptions {
   intervalMs?: number
   maxBackoffMs?: number
   onFlush?: (seconds: number, rows: { events: number; sessions: number }) => void
+  /** Called after each part of a batch is stored (its tag says the row layout). */
+  onStored?: (part: TablePart) => void
   onError?: (error: unknown) => void
 }
 
 const NEWLINE = 0x0a
 
 export interface TablePart {
+  /** The spool line tag: the table and its row layout. */
+  readonly tag: string
   readonly table: string
   readonly columns: readonly string[]
   readonly rows: Buffer
@@ -47,7 +51,22 @@ export function splitBatch(data: Buffer): TablePart[] {
   return [...lines].map(([tag, rows]) => {
     const target = SPOOL_TABLES[String.fromCharCode(tag) as keyof typeof SPOOL_TABLES]
     if (!target) throw new Error(`unknown spool line tag ${String.fromCharCode(tag)}`)
-    return { table: target.table, columns: target.columns, rows: Buffer.concat(rows), count: rows.length }
+    return { tag: String.fromCharCode(tag), table: target.table, columns: target.columns, rows: Buffer.concat(rows), count: rows.length }
+  })
+}
+
+/**
+ * The deduplication token of each part of a batch. A table gets two parts when an older version's
+ * lines (another layout, spooled before an upgrade) and new ones share a batch; the second needs its
+ * own token, or ClickHouse would drop it as a repeat of the first. Only batches built after the
+ * upgrade mix layouts, so a batch an older version began keeps the token it was sent with.
+ */
+export function partTokens(parts: readonly TablePart[], token: string): string[] {
+  const seen = new Set<string>()
+  return parts.map((part) => {
+    const first = !seen.has(part.table)
+    seen.add(part.table)
+    return first ? token : `${token}-${part.tag}`
   })
 }
 
@@ -55,7 +74,7 @@ export function splitBatch(data: Buffer): TablePart[] {
 export const batchToken = (spoolId: string, batch: Batch) => `candor-${spoolId}-${batch.start}-${batch.end}`
 
 export class SpoolWriter {
-  readonly #options: Required<Omit<WriterOptions, 'onFlush' | 'onError'>> & Pick<WriterOptions, 'onFlush' | 'onError'>
+  readonly #options: Required<Omit<WriterOptions, 'onFlush' | 'onError' | 'onStored'>> & Pick<WriterOptions, 'onFlush' | 'onError' | 'onStored'>
   #running: Promise<void> | null = null
   #stopping = false
   #wake: (() => void) | null = null
@@ -150,9 +169,12 @@ export class SpoolWriter {
     const started = process.hrtime.bigint()
     const token = batchToken(spool.id, read.batch)
     const counts = { events: 0, sessions: 0 }
-    for (const part of splitBatch(read.data)) {
-      await this.#options.insertRows(part.table, part.columns, part.rows, token)
+    const parts = splitBatch(read.data)
+    const tokens = partTokens(parts, token)
+    for (const [index, part] of parts.entries()) {
+      await this.#options.insertRows(part.table, part.columns, part.rows, tokens[index]!)
       counts[part.table as keyof typeof counts] += part.count
+      this.#options.onStored?.(part)
     }
     await spool.commit(read.batch.end)
     this.#lastFlush = Date.now()

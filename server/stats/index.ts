@@ -37,9 +37,15 @@ export const statsPlugin = fp(
     app.addSchema(FunnelResponse)
     app.addSchema(ExportRequest)
     const sessionPages = new SessionPages(app.clickhouse.client)
+    // The spool writer storing older sessions rows (a spool from before an upgrade) moves `since`;
+    // listening before the first read leaves no gap between the two.
+    const unsubscribe = app.hasDecorator('ingest') ? app.ingest.onOlderSessionRows(() => void sessionPages.refresh().catch(() => undefined)) : () => false
     await sessionPages.refresh()
     sessionPages.start()
-    app.addHook('onClose', async () => sessionPages.stop())
+    app.addHook('onClose', async () => {
+      sessionPages.stop()
+      unsubscribe()
+    })
     app.decorate('stats', {
       run: async (site, request, options = {}) => {
         // Goals are read only when the query names them (one Postgres round trip saved per query).

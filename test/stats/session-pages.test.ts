@@ -81,7 +81,10 @@ describe('after rows without pages are stored', () => {
     await t.app.stats.sessionPages.refresh()
   })
 
-  it('reads the pages only after the latest of them', () => {
+  it('reads the pages only after the latest of them', async () => {
+    expect(t.app.stats.sessionPages.since).toBe(Date.parse(`${LEGACY_DAY}T09:00:01Z`))
+    // the minute's look at the last two days finds none of them, and never moves it back
+    await t.app.stats.sessionPages.refreshRecent()
     expect(t.app.stats.sessionPages.since).toBe(Date.parse(`${LEGACY_DAY}T09:00:01Z`))
   })
 
@@ -94,6 +97,28 @@ describe('after rows without pages are stored', () => {
   it('and the later visits through their pages, with the same numbers', async () => {
     expect(await aggregate([LATER_DAY, LATER_DAY], PRICING, ['visits', 'pageviews', 'bounce_rate'])).toEqual([1, 1, 0])
     expect(await aggregate([LATER_DAY, LATER_DAY], [['is_not', 'event:page', ['/pricing']]], ['visits'])).toEqual([2])
+  })
+
+  it('stores both when a spool batch holds sessions lines of the old layout and the new one', async () => {
+    const site = await t.app.sites.get(SITE)
+    const start = Date.parse('2026-03-13T09:00:00Z') / 1000
+    const line = (tag: 'S' | 'V', id: number) => {
+      const values: Record<string, unknown> = {
+        sign: 1, version: 1, session_id: id, visitor_id: id, start, timestamp: start, hostname: SITE, entry_page: '/mixed', exit_page: '/mixed',
+        pages: ['/mixed'], pageviews: 1, events: 1, duration: 0, is_bounce: 1, site_id: site.id, tier: 'anonymous', asn: 0, screen_width: 0,
+        screen_height: 0, pixel_ratio: 0, retention_days: 3650,
+      }
+      return `${tag}${JSON.stringify(SPOOL_TABLES[tag].columns.map((column) => values[column] ?? ''))}\n`
+    }
+    // One append is one group, read back as one batch: two inserts into sessions, one token each.
+    await t.app.ingest.spool.append(line('S', 88) + line('V', 89))
+    await t.app.ingest.writer.flushed()
+    expect(await t.rows('SELECT session_id, pages FROM sessions WHERE session_id IN (88, 89) ORDER BY session_id')).toEqual([
+      { session_id: 88, pages: [] },
+      { session_id: 89, pages: ['/mixed'] },
+    ])
+    // the writer said it stored older rows: page filters stop reading pages before them
+    await expect.poll(() => t.app.stats.sessionPages.since).toBe((start + 1) * 1000)
   })
 
   it('takes a sessions row spooled by an older version (tag S, no pages column) as one without pages', async () => {
@@ -110,6 +135,20 @@ describe('after rows without pages are stored', () => {
     await t.app.clickhouse.insertRows(table, columns, Buffer.from(`${row}\n`), 'session-pages-legacy-spool')
     expect(await t.rows('SELECT pages, entry_page FROM sessions WHERE session_id = 77')).toEqual([{ pages: [], entry_page: '/old' }])
     await t.app.stats.sessionPages.refresh()
+    expect(t.app.stats.sessionPages.since).toBe((start + 1) * 1000)
+  })
+
+  it('finds, within a minute, rows an older node of a cluster writes now (the last two days)', async () => {
+    const site = await t.app.sites.get(SITE)
+    const start = Math.floor(Date.now() / 1000) - 3600
+    const values: Record<string, unknown> = {
+      sign: 1, version: 1, session_id: 99, visitor_id: 99, start, timestamp: start, hostname: SITE, entry_page: '/', exit_page: '/',
+      pageviews: 1, events: 1, duration: 0, is_bounce: 1, site_id: site.id, tier: 'anonymous', asn: 0, screen_width: 0, screen_height: 0,
+      pixel_ratio: 0, retention_days: 3650,
+    }
+    const { table, columns } = SPOOL_TABLES.S
+    await t.app.clickhouse.insertRows(table, columns, Buffer.from(`${JSON.stringify(columns.map((column) => values[column] ?? ''))}\n`), 'session-pages-older-node')
+    await t.app.stats.sessionPages.refreshRecent()
     expect(t.app.stats.sessionPages.since).toBe((start + 1) * 1000)
   })
 })
