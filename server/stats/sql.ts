@@ -198,7 +198,19 @@ const goalTarget = (goal: Goal) => (goal.kind === 'event' ? goal.eventName! : pa
 type Naming = { dimension: (index: number) => string; metric: (metric: StoredMetric) => string }
 
 /** The grouped rows of the query (dimension columns and stored metrics), before order and limit. */
-function body(clauses: Clauses, dimensions: readonly ParsedDimension[], filters: readonly ParsedFilter[], wanted: readonly StoredMetric[], naming: Naming): string {
+/** Whether body() counts these visitors over visits (sessions rows) rather than events: see there. */
+function countsVisitorsByVisits(dimensions: readonly ParsedDimension[], filters: readonly ParsedFilter[], wanted: readonly StoredMetric[]): boolean {
+  return (
+    wanted.length === 1 &&
+    wanted[0] === 'visitors' &&
+    dimensions.length > 0 &&
+    dimensions.every((d) => d.prop === null && d.def.stable) &&
+    filters.every((f) => f.dimension.def.scope === 'event' || f.dimension.def.stable)
+  )
+}
+
+/** byVisits: visitors alone by stable visit dimensions may be counted over visits (below). */
+function body(clauses: Clauses, dimensions: readonly ParsedDimension[], filters: readonly ParsedFilter[], wanted: readonly StoredMetric[], naming: Naming, byVisits = true): string {
   const { dimension: column, metric: metricColumn } = naming
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${dimensions.map((_, i) => column(i)).join(', ')}` : ''
   const selectDimensions = (table: Table) => dimensions.map((d, i) => `${clauses.grouping(d, table, filters)} AS ${column(i)}`)
@@ -234,12 +246,7 @@ function body(clauses: Clauses, dimensions: readonly ParsedDimension[], filters:
   // there, so a cancelled state never counts a visitor under another one. Filters must hold on
   // every state too: stable dimensions, or events (a visit's session id, or its pages, which only
   // grow); exit pages and unstable attributes change between states and keep the paths below.
-  const byStableVisits =
-    wanted.length === 1 &&
-    wanted[0] === 'visitors' &&
-    dimensions.length > 0 &&
-    dimensions.every((d) => d.prop === null && d.def.stable) &&
-    filters.every((f) => f.dimension.def.scope === 'event' || f.dimension.def.stable)
+  const byStableVisits = byVisits && countsVisitorsByVisits(dimensions, filters, wanted)
   const SD = () =>
     `SELECT ${[...selectDimensions('sessions'), `${ON_SESSIONS.visitors} AS ${metricColumn('visitors')}`].join(', ')} FROM sessions WHERE ${clauses.sessionsWhere(filters)}${groupBy} HAVING sum(sign) > 0`
 
@@ -292,6 +299,8 @@ export function buildQuery(query: ParsedQuery): BuiltQuery {
       query.filters.filter((f) => f.dimension.def.kind !== 'goal'),
       ['visitors'],
       { dimension: (j) => `t${j}`, metric: (m) => `t_${m}` },
+      // Counted the way the converted visitors are (visits or events), so a rate never passes 100 %.
+      countsVisitorsByVisits(dimensions, query.filters, stored),
     )
     const join =
       kept.length > 0

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pathPattern } from '../../server/goals/index.ts'
 import { signUp, type Agent } from '../helpers/accounts.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { visits } from '../helpers/factories.ts'
 import { DAY, SITE, seedDay, table } from './dataset.ts'
 
 let t: TestApp
@@ -233,5 +234,18 @@ describe('funnel routes', () => {
     expect((await manager.request('DELETE', `${funnelsUrl}/${funnel.id}`)).statusCode).toBe(204)
     expect((await manager.request('DELETE', `${funnelsUrl}/${funnel.id}`)).statusCode).toBe(404)
     expect(await funnelCount()).toBe(0)
+  })
+})
+
+describe('a visit that started the day before', () => {
+  it('counts both sides of a conversion rate alike, so it never passes 100 %', async () => {
+    // Its Purchase comes two minutes after midnight: an event of the day, in a visit started the
+    // day before.
+    await visits(t, [{ site: SITE, start: `2026-03-09T23:59:00Z`, pages: ['/late'], events: [{ name: 'Purchase', at: 120 }], source: 'Midnight' }])
+    const body = { dimensions: ['visit:source'], filters: [['is', 'event:goal', ['Purchase']]] }
+    // With event metrics, by the day's events: the converted visitor and all of the source's.
+    expect(table(await query({ ...body, metrics: ['visitors', 'events', 'conversion_rate'] }))).toEqual({ Midnight: [1, 1, 100] })
+    // Visitors alone by a source count the visits started that day: none converted, none at all.
+    expect(table(await query({ ...body, metrics: ['visitors', 'conversion_rate'] }))).toEqual({})
   })
 })
