@@ -65,6 +65,8 @@ export const DIMENSIONS: Readonly<Record<string, DimensionDef>> = {
   // Fonts come with consented visits' events only; sessions rows do not keep them.
   'event:font': { scope: 'event', events: 'fonts', sessions: null, kind: 'array' },
   'event:goal': { scope: 'event', events: null, sessions: null, kind: 'goal' },
+  // The names of the custom properties events carry, one row per name (what event:props:<name> can read).
+  'event:prop_name': { scope: 'event', events: 'mapKeys(props)', sessions: null, kind: 'array' },
   'visit:entry_page': { scope: 'session', events: null, sessions: 'entry_page' },
   'visit:exit_page': { scope: 'session', events: null, sessions: 'exit_page' },
   'visit:source': { ...stableVisit(SOURCE), grouped: { events: 'referrer_source', sessions: 'referrer_source', label: directOrSource } },

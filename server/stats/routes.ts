@@ -52,7 +52,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           `${AUTH} ` +
           'Metrics: visitors, visits, pageviews, events, views_per_visit, bounce_rate, visit_duration, conversion_rate ' +
           '(needs event:goal in dimensions or filters: the share of visitors, in % to one decimal, of the same view without the goal filter who completed the goal). ' +
-          'Dimensions: event:page, event:name, event:hostname, event:props:<name>, event:goal (the site\'s goals by display name), ' +
+          'Dimensions: event:page, event:name, event:hostname, event:props:<name>, event:prop_name (the property names events carry), event:goal (the site\'s goals by display name), ' +
           'event:font (one row per system font consented visits reported; a filter matches events whose fonts include a value), ' +
           'visit:entry_page, visit:exit_page, visit:source, visit:referrer, visit:utm_source|medium|campaign|content|term, ' +
           'visit:country, visit:region, visit:city, visit:isp, visit:browser, visit:browser_version, visit:os, visit:os_version, visit:device, ' +

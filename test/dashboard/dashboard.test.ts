@@ -118,9 +118,14 @@ test('staff read the numbers, filter by a row, change the range; data stays text
   await events.scrollIntoViewIfNeeded()
   await expect.poll(() => events.locator('.row-text').allTextContents()).toEqual(['Signup'])
   await events.getByRole('button', { name: 'Properties' }).click()
-  await events.getByLabel('Property name').fill('plan')
-  await events.getByRole('button', { name: 'Show' }).click()
+  // the names its events carry are offered; one click shows that property's values
+  await expect.poll(() => events.locator('.prop-names button').allTextContents()).toEqual(['plan'])
+  await events.locator('.prop-names button', { hasText: 'plan' }).click()
   await expect.poll(() => events.locator('.props .row-text').allTextContents()).toEqual(['pro'])
+  // a name can be typed too
+  await events.getByRole('textbox', { name: 'Property name' }).fill('nothing')
+  await events.getByRole('button', { name: 'Show' }).click()
+  await expect.poll(() => events.locator('.props .row-text').allTextContents()).toEqual(['(none)'])
 
   await page.screenshot({ path: join(artifacts, 'dashboard-light.png'), fullPage: true })
 

@@ -74,6 +74,13 @@ describe('event dimensions', () => {
     expect(table(file)).toEqual({ 'a.pdf': [1] })
   })
 
+  it('event:prop_name: the property names events carry, as a dimension and a filter', async () => {
+    // Signup{plan} for A (V1) and B (V3); Download{file} for C (V4).
+    expect(table(await query({ metrics: ['visitors', 'events'], dimensions: ['event:prop_name'] }))).toEqual({ plan: [2, 2], file: [1, 1] })
+    expect(table(await query({ metrics: ['events'], dimensions: ['event:prop_name'], filters: [['is', 'event:name', ['Signup']]] }))).toEqual({ plan: [2] })
+    expect((await query({ metrics: ['visitors', 'events'], filters: [['is', 'event:prop_name', ['file']]] })).results).toEqual([{ metrics: [1, 1], dimensions: [] }])
+  })
+
   it('event:page combined with a time dimension', async () => {
     const json = await query({ metrics: ['pageviews', 'bounce_rate'], dimensions: ['time:hour', 'event:page'] })
     expect(table(json)).toEqual({

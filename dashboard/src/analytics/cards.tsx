@@ -290,13 +290,31 @@ function Rows({ tab, context, onDetails }: { tab: Tab; context: CardContext; onD
   )
 }
 
-/** A custom event's values of one property (the name is typed: the API has no list of property names). */
+/** A custom event's values of one property, picked from the names its events carry in the view, or typed. */
 function EventProps({ name, context }: { name: string; context: CardContext }) {
   const t = text()
   const [draft, setDraft] = useState('')
   const [prop, setProp] = useState('')
+  const names = useStats({
+    ...context.base,
+    metrics: ['events'],
+    dimensions: ['event:prop_name'],
+    filters: [...(context.base.filters ?? []), ['is', 'event:name', [name]]],
+    pagination: { limit: 50 },
+  })
   return (
     <div class="props">
+      {(names.data?.results.length ?? 0) > 0 && (
+        <ul class="prop-names" aria-label={t.propertyName}>
+          {names.data!.results.map((row) => (
+            <li key={row.dimensions[0]}>
+              <button type="button" class="link-button" aria-pressed={prop === row.dimensions[0]} onClick={() => setProp(row.dimensions[0] ?? '')}>
+                {row.dimensions[0]}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <form
         class="inline-form"
         onSubmit={(e) => {
