@@ -99,19 +99,23 @@ describe('after rows without pages are stored', () => {
     expect(await aggregate([LATER_DAY, LATER_DAY], [['is_not', 'event:page', ['/pricing']]], ['visits'])).toEqual([2])
   })
 
-  it('stores both when a spool batch holds sessions lines of the old layout and the new one', async () => {
+  /** A one-pageview visit's sessions row in a spool layout ('S' has no pages column), as a JSON line. */
+  const sessionRow = async (tag: 'S' | 'V', id: number, start: number, page: string) => {
     const site = await t.app.sites.get(SITE)
-    const start = Date.parse('2026-03-13T09:00:00Z') / 1000
-    const line = (tag: 'S' | 'V', id: number) => {
-      const values: Record<string, unknown> = {
-        sign: 1, version: 1, session_id: id, visitor_id: id, start, timestamp: start, hostname: SITE, entry_page: '/mixed', exit_page: '/mixed',
-        pages: ['/mixed'], pageviews: 1, events: 1, duration: 0, is_bounce: 1, site_id: site.id, tier: 'anonymous', asn: 0, screen_width: 0,
-        screen_height: 0, pixel_ratio: 0, retention_days: 3650,
-      }
-      return `${tag}${JSON.stringify(SPOOL_TABLES[tag].columns.map((column) => values[column] ?? ''))}\n`
+    const values: Record<string, unknown> = {
+      sign: 1, version: 1, session_id: id, visitor_id: id, start, timestamp: start, hostname: SITE, entry_page: page, exit_page: page,
+      pages: [page], pageviews: 1, events: 1, duration: 0, is_bounce: 1, site_id: site.id, tier: 'anonymous', asn: 0, screen_width: 0,
+      screen_height: 0, pixel_ratio: 0, retention_days: 3650,
     }
+    return `${JSON.stringify(SPOOL_TABLES[tag].columns.map((column) => values[column] ?? ''))}\n`
+  }
+  /** Stores rows of the older layout straight into ClickHouse, as an older node would. */
+  const insertOlder = async (rows: string, token: string) => t.app.clickhouse.insertRows(SPOOL_TABLES.S.table, SPOOL_TABLES.S.columns, Buffer.from(rows), token)
+
+  it('stores both when a spool batch holds sessions lines of the old layout and the new one', async () => {
+    const start = Date.parse('2026-03-13T09:00:00Z') / 1000
     // One append is one group, read back as one batch: two inserts into sessions, one token each.
-    await t.app.ingest.spool.append(line('S', 88) + line('V', 89))
+    await t.app.ingest.spool.append(`S${await sessionRow('S', 88, start, '/mixed')}V${await sessionRow('V', 89, start, '/mixed')}`)
     await t.app.ingest.writer.flushed()
     expect(await t.rows('SELECT session_id, pages FROM sessions WHERE session_id IN (88, 89) ORDER BY session_id')).toEqual([
       { session_id: 88, pages: [] },
@@ -122,32 +126,17 @@ describe('after rows without pages are stored', () => {
   })
 
   it('takes a sessions row spooled by an older version (tag S, no pages column) as one without pages', async () => {
-    const site = await t.app.sites.get(SITE)
     const start = Date.parse('2026-03-13T10:00:00Z') / 1000
-    const values: Record<string, unknown> = {
-      sign: 1, version: 1, session_id: 77, visitor_id: 77, start, timestamp: start, hostname: SITE, entry_page: '/old', exit_page: '/old',
-      pageviews: 1, events: 1, duration: 0, is_bounce: 1, site_id: site.id, tier: 'anonymous', asn: 0, screen_width: 0, screen_height: 0,
-      pixel_ratio: 0, retention_days: 3650,
-    }
-    const { table, columns } = SPOOL_TABLES.S
-    expect(columns).not.toContain('pages')
-    const row = JSON.stringify(columns.map((column) => values[column] ?? ''))
-    await t.app.clickhouse.insertRows(table, columns, Buffer.from(`${row}\n`), 'session-pages-legacy-spool')
+    expect(SPOOL_TABLES.S.columns).not.toContain('pages')
+    await insertOlder(await sessionRow('S', 77, start, '/old'), 'session-pages-legacy-spool')
     expect(await t.rows('SELECT pages, entry_page FROM sessions WHERE session_id = 77')).toEqual([{ pages: [], entry_page: '/old' }])
     await t.app.stats.sessionPages.refresh()
     expect(t.app.stats.sessionPages.since).toBe((start + 1) * 1000)
   })
 
   it('finds, within a minute, rows an older node of a cluster writes now (the last two days)', async () => {
-    const site = await t.app.sites.get(SITE)
     const start = Math.floor(Date.now() / 1000) - 3600
-    const values: Record<string, unknown> = {
-      sign: 1, version: 1, session_id: 99, visitor_id: 99, start, timestamp: start, hostname: SITE, entry_page: '/', exit_page: '/',
-      pageviews: 1, events: 1, duration: 0, is_bounce: 1, site_id: site.id, tier: 'anonymous', asn: 0, screen_width: 0, screen_height: 0,
-      pixel_ratio: 0, retention_days: 3650,
-    }
-    const { table, columns } = SPOOL_TABLES.S
-    await t.app.clickhouse.insertRows(table, columns, Buffer.from(`${JSON.stringify(columns.map((column) => values[column] ?? ''))}\n`), 'session-pages-older-node')
+    await insertOlder(await sessionRow('S', 99, start, '/'), 'session-pages-older-node')
     await t.app.stats.sessionPages.refreshRecent()
     expect(t.app.stats.sessionPages.since).toBe((start + 1) * 1000)
   })
